@@ -51,14 +51,34 @@ enum dcre_err dcre_msg_set(struct dcre_msg *m, enum dcre_err err, const char *fm
 void dcre_msg_prefix(struct dcre_msg *m, const char *fmt, ...)
 {
 	char head[DCRE_MSG_MAX];
-	char old[DCRE_MSG_MAX];
 	va_list ap;
+	size_t hl, ol;
 
 	if (!m)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
-	memcpy(old, m->text, sizeof(old));
-	snprintf(m->text, sizeof(m->text), "%s%s", head, old);
+	hl = strlen(head);
+	ol = strnlen(m->text, sizeof(m->text) - 1);
+	if (hl > sizeof(m->text) - 1)
+		hl = sizeof(m->text) - 1;
+	if (hl + ol > sizeof(m->text) - 1)
+		ol = sizeof(m->text) - 1 - hl;
+	memmove(m->text + hl, m->text, ol);
+	memcpy(m->text, head, hl);
+	m->text[hl + ol] = '\0';
+}
+
+void dcre_msg_append(struct dcre_msg *m, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!m)
+		return;
+	n = strnlen(m->text, sizeof(m->text) - 1);
+	va_start(ap, fmt);
+	vsnprintf(m->text + n, sizeof(m->text) - n, fmt, ap);
+	va_end(ap);
 }

@@ -39,4 +39,7 @@ enum dcre_err dcre_msg_set(struct dcre_msg *m, enum dcre_err err, const char *fm
 /* Prepend context to the message already in m ("PLC bus: " + old text). */
 void dcre_msg_prefix(struct dcre_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append to the message (printf-style), truncating at the buffer's end. */
+void dcre_msg_append(struct dcre_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

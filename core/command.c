@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+#include "command.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "number.h"
+#include "scancache.h"
+
+#define PLC_RACK "vapor_plc_rack"
+
+static const char *const power_actions[] = {"on", "off", "cycle", "status"};
+
+/* Lower-cased copy; caller frees. */
+static char *lower(const char *s)
+{
+	char *r = dcre_xstrdup(s);
+	for (char *p = r; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return r;
+}
+
+/* The significant hex digits of an id segment, lower-cased, for the bus
+ * device id of wide values and for messages (plc-protocol.md §2). */
+static void hex_digits(const char *seg, char *out, size_t outsz)
+{
+	const char *s = seg;
+	size_t n = 0;
+
+	while (isspace((unsigned char)*s) || *s == '+' || *s == '-')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	while (*s == '0' && isxdigit((unsigned char)s[1]))
+		s++;
+	while (isxdigit((unsigned char)*s) && n + 1 < outsz)
+		out[n++] = (char)tolower((unsigned char)*s++);
+	out[n] = '\0';
+}
+
+static enum dcre_err no_plc(uint32_t board, struct dcre_msg *msg)
+{
+	return dcre_msg_set(msg, DCRE_ENODEV, "No PLC bus is configured (board %08x)", board);
+}
+
+/* Resolve the board (and, if device is not NULL, the device) of a request
+ * to its backend (api.md §4.3-§4.5). */
+static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			     const char *device, struct dcre_target *t, struct dcre_backend **b,
+			     struct dcre_msg *msg)
+{
+	const char *board = m->var[DCRE_VAR_BOARD];
+	struct dcre_hexid id;
+	bool is_int = dcre_number_parse_hex(board, &id) == DCRE_OK;
+
+	memset(t, 0, sizeof(*t));
+	t->api = m->api;
+	t->rack = m->var[DCRE_VAR_RACK];
+	if (m->api == DCRE_API_12) {
+		if (!is_int || id.negative)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Error converting board_num to integer (board '%s' is "
+					    "not a non-negative hex number)",
+					    board);
+		if (id.value & 0x40000000u)
+			return dcre_msg_set(msg, DCRE_ENODEV,
+					    "BMC with board_num was not found. (board %s, no "
+					    "IPMI or Redfish board has this id)",
+					    board);
+		if (id.value > 0x00FFFFFF)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Error converting board_num to integer (board '%s' is "
+					    "above 00ffffff and is not a bridge board id)",
+					    board);
+	} else {
+		const struct dcre_plc_config *p = &ctx->cfg->plc;
+		if (!is_int || id.negative || id.overflow || id.value > 0xFFFFFFFFu)
+			return dcre_msg_set(msg, DCRE_ENODEV,
+					    "Board ID (\"%s\") not associated with any registered "
+					    "devicebus handler.",
+					    board);
+		if (!dcre_config_has_plc(ctx->cfg) ? id.value > 0x3FFFFFFF
+						   : (id.value < p->board_lo || id.value > p->board_hi))
+			return dcre_msg_set(msg, DCRE_ENODEV,
+					    "Board ID (0x%08llx) not associated with any registered "
+					    "devicebus handler.",
+					    (unsigned long long)id.value);
+	}
+	t->board = (uint32_t)id.value;
+	snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
+	if (!ctx->plc)
+		return no_plc(t->board, msg);
+	*b = ctx->plc;
+	if (!device)
+		return DCRE_OK;
+
+	struct dcre_hexid dev;
+	bool dev_int = dcre_number_parse_hex(device, &dev) == DCRE_OK && !dev.negative;
+	if (!dev_int) {
+		if (m->api == DCRE_API_12)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Error converting device_num to integer (device '%s' "
+					    "is not a non-negative hex number)",
+					    device);
+		return dcre_msg_set(msg, DCRE_EINVAL,
+				    "PLC bus: device id '%s' of board %08x is not a hex number",
+				    device, t->board);
+	}
+	char digits[64];
+	hex_digits(device, digits, sizeof(digits));
+	if (!dev.overflow && dev.value <= 0xFFFF) {
+		t->device = (uint16_t)dev.value;
+		snprintf(t->device_hex, sizeof(t->device_hex), "%04x", t->device);
+	} else {
+		/* wider than 16 bits: the first 4 hex digits go on the bus */
+		char first[5];
+		memcpy(first, digits, 4);
+		first[4] = '\0';
+		t->device = (uint16_t)strtoul(first, NULL, 16);
+		snprintf(t->device_hex, sizeof(t->device_hex), "%.15s", digits);
+	}
+	return DCRE_OK;
+}
+
+static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
+				 const struct dcre_target *t, struct dcre_msg *msg)
+{
+	return dcre_msg_set(msg, DCRE_ENOTSUP, "Command \"%s\" not supported for %s board %s", cmd,
+			    b->ops->name, t->board_hex);
+}
+
+/* ---- scan ---- */
+
+/* Copy of a cached board without the internal keys (backend, index); in
+ * the 1.2 API bridge boards also lose hostnames/ip_addresses. */
+static cJSON *render_board(const cJSON *board, enum dcre_api api)
+{
+	cJSON *b = cJSON_Duplicate(board, 1);
+	cJSON_DeleteItemFromObject(b, "backend");
+	cJSON_DeleteItemFromObject(b, "index");
+	if (api == DCRE_API_12) {
+		cJSON_DeleteItemFromObject(b, "hostnames");
+		cJSON_DeleteItemFromObject(b, "ip_addresses");
+	}
+	return b;
+}
+
+/* A live scan-all of every configured backend (api.md §6.3). Returns the
+ * cache document, or NULL with msg set when every backend failed. */
+static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_err *err)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *racks = cJSON_CreateArray();
+	cJSON *errors = cJSON_CreateArray();
+	int backends = 0, failed = 0;
+	struct dcre_msg all;
+
+	snprintf(all.text, sizeof(all.text), "Scan failed:");
+	cJSON_AddStringToObject(doc, "format", DCRE_SCANCACHE_FORMAT);
+	cJSON_AddNumberToObject(doc, "created", (double)time(NULL));
+	if (ctx->plc) {
+		cJSON *boards = NULL;
+		struct dcre_msg why;
+		backends++;
+		enum dcre_err e = ctx->plc->ops->scan_all(ctx->plc, &boards, &why);
+		if (e) {
+			failed++;
+			*err = e;
+			dcre_warn("%s", why.text);
+			cJSON *eo = cJSON_CreateObject();
+			cJSON_AddStringToObject(eo, "backend", "plc");
+			cJSON_AddStringToObject(eo, "message", why.text);
+			cJSON_AddItemToArray(errors, eo);
+			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", why.text);
+		} else {
+			cJSON *rack = cJSON_CreateObject();
+			cJSON_AddStringToObject(rack, "rack_id", PLC_RACK);
+			cJSON_AddItemToObject(rack, "boards", boards);
+			cJSON_AddItemToArray(racks, rack);
+		}
+	}
+	cJSON_AddItemToObject(doc, "racks", racks);
+	if (cJSON_GetArraySize(errors) > 0)
+		cJSON_AddItemToObject(doc, "errors", errors);
+	else
+		cJSON_Delete(errors);
+	if (backends > 0 && failed == backends) {
+		cJSON_Delete(doc);
+		memcpy(msg->text, all.text, sizeof(all.text));
+		return NULL;
+	}
+	return doc;
+}
+
+/* The scan-all document: from the cache when valid (unless forced), else
+ * live under the scan lock, then cached. */
+static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, struct dcre_msg *msg)
+{
+	const char *file = ctx->cfg->scan_cache.file;
+	double timeout = ctx->cfg->scan_cache.timeout;
+	enum dcre_err e = DCRE_EINTERNAL;
+
+	if (!force) {
+		*doc = dcre_scancache_load(file, timeout);
+		if (*doc)
+			return DCRE_OK;
+	}
+	int lock = dcre_scancache_lock(file);
+	if (lock < 0)
+		dcre_warn("scan cache: cannot take %s.lock; scanning without it", file);
+	if (!force) {
+		*doc = dcre_scancache_load(file, timeout); /* another worker may have scanned */
+		if (*doc) {
+			dcre_scancache_unlock(lock);
+			return DCRE_OK;
+		}
+	}
+	*doc = live_scan(ctx, msg, &e);
+	if (*doc) {
+		struct dcre_msg why;
+		if (dcre_scancache_store(file, *doc, &why))
+			dcre_warn("%s", why.text);
+		e = DCRE_OK;
+	}
+	dcre_scancache_unlock(lock);
+	return e;
+}
+
+static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				  cJSON **out, struct dcre_msg *msg)
+{
+	cJSON *doc = NULL;
+	const char *want_rack = m->op == DCRE_OP_SCAN_RACK ? m->var[DCRE_VAR_RACK] : NULL;
+	enum dcre_err e = scan_doc(ctx, m->op == DCRE_OP_SCAN_FORCE, &doc, msg);
+	if (e)
+		return e;
+
+	cJSON *res = cJSON_CreateObject();
+	cJSON *rack;
+	if (m->api == DCRE_API_12) {
+		cJSON *boards = cJSON_AddArrayToObject(res, "boards");
+		cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))
+		{
+			cJSON *b;
+			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
+				cJSON_AddItemToArray(boards, render_board(b, m->api));
+		}
+	} else {
+		cJSON *racks = cJSON_AddArrayToObject(res, "racks");
+		cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))
+		{
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(rack, "rack_id"));
+			if (want_rack && (!id || strcmp(id, want_rack) != 0))
+				continue;
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddStringToObject(r, "rack_id", id ? id : "");
+			cJSON *boards = cJSON_AddArrayToObject(r, "boards");
+			cJSON *b;
+			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
+				cJSON_AddItemToArray(boards, render_board(b, m->api));
+			cJSON_AddItemToArray(racks, r);
+		}
+		if (want_rack && cJSON_GetArraySize(racks) == 0) {
+			dcre_msg_set(msg, DCRE_ENODEV, "No rack found with id: %s", want_rack);
+			cJSON *errs = cJSON_GetObjectItem(doc, "errors"), *eo;
+			cJSON_ArrayForEach(eo, errs)
+			{
+				dcre_msg_append(msg, "%s %s", eo == errs->child ? " (failed backends:" : ";",
+						cJSON_GetStringValue(cJSON_GetObjectItem(eo, "message")));
+				if (!eo->next)
+					dcre_msg_append(msg, ")");
+			}
+			cJSON_Delete(res);
+			cJSON_Delete(doc);
+			return DCRE_ENODEV;
+		}
+	}
+	cJSON *errors = cJSON_GetObjectItem(doc, "errors");
+	if (errors)
+		cJSON_AddItemToObject(res, "errors", cJSON_Duplicate(errors, 1));
+	cJSON_Delete(doc);
+	*out = res;
+	return DCRE_OK;
+}
+
+static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				    cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	cJSON *boards = NULL;
+	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
+	if (e)
+		return e;
+	e = b->ops->scan_board(b, &t, &boards, msg);
+	if (e)
+		return e;
+	cJSON *res = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(res, "boards");
+	cJSON *it;
+	cJSON_ArrayForEach(it, boards)
+		cJSON_AddItemToArray(arr, render_board(it, m->api));
+	cJSON_Delete(boards);
+	*out = res;
+	return DCRE_OK;
+}
+
+/* ---- device commands ---- */
+
+static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				 cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
+	if (e)
+		return e;
+	e = b->ops->version(b, &t, out, msg);
+	if (e)
+		return e;
+	bool v12 = m->api == DCRE_API_12;
+	cJSON_AddStringToObject(*out, "api_version", v12 ? "1.2" : "1.3");
+	cJSON_AddStringToObject(*out, "opendcre_version", v12 ? "1.2.0" : "1.3.0");
+	return DCRE_OK;
+}
+
+static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			      cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	char *type = lower(m->var[DCRE_VAR_TYPE]);
+	e = b->ops->read(b, &t, type, out, msg);
+	free(type);
+	return e;
+}
+
+static int power_action_index(const char *s, bool any_case)
+{
+	for (int i = 0; i < 4; i++)
+		if (any_case ? strcasecmp(s, power_actions[i]) == 0
+			     : strcmp(s, power_actions[i]) == 0)
+			return i;
+	return -1;
+}
+
+static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *route,
+			       cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_route_match m = *route;
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	const char *action = m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION] : "status";
+
+	if (m.api == DCRE_API_12) {
+		/* old style: /power/<action>/<board>/<device> rotates the values */
+		if (power_action_index(m.var[DCRE_VAR_BOARD], true) >= 0) {
+			const char *new_device = m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION]
+									: "status";
+			action = m.var[DCRE_VAR_BOARD];
+			m.var[DCRE_VAR_BOARD] = m.var[DCRE_VAR_DEVICE];
+			m.var[DCRE_VAR_DEVICE] = new_device;
+		}
+	} else if (power_action_index(m.var[DCRE_VAR_RACK], true) >= 0) {
+		action = m.var[DCRE_VAR_RACK];
+	}
+	enum dcre_err e = resolve(ctx, &m, m.var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	int a = power_action_index(action, m.api == DCRE_API_12);
+	if (a < 0)
+		return dcre_msg_set(msg, DCRE_EINVAL,
+				    "Invalid power action '%s' (expected on, off, cycle or status)",
+				    action);
+	char *type = m.var[DCRE_VAR_TYPE] ? lower(m.var[DCRE_VAR_TYPE]) : NULL;
+	e = b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg);
+	free(type);
+	return e;
+}
+
+static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			       cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	if (m->api == DCRE_API_12 && b == ctx->plc)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+				    "Asset information via PLC not supported yet. (board %s)",
+				    t.board_hex);
+	if (!b->ops->asset)
+		return unsupported("asset", b, &t, msg);
+	return b->ops->asset(b, &t, out, msg);
+}
+
+static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				     cJSON **out, struct dcre_msg *msg)
+{
+	static const char *const names[] = {"no_override", "hdd", "pxe"};
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	enum dcre_boot_target target = DCRE_BOOT_GET;
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	if (m->api == DCRE_API_12 && b == ctx->plc)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+				    "Boot target operation via PLC not supported yet. (board %s)",
+				    t.board_hex);
+	if (m->var[DCRE_VAR_TARGET]) {
+		for (int i = 0; i < 3; i++)
+			if (strcmp(m->var[DCRE_VAR_TARGET], names[i]) == 0)
+				target = (enum dcre_boot_target)i;
+		if (target == DCRE_BOOT_GET)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Invalid boot target '%s' (expected pxe, hdd or "
+					    "no_override)",
+					    m->var[DCRE_VAR_TARGET]);
+	}
+	if (!b->ops->boot_target)
+		return unsupported("boot_target", b, &t, msg);
+	return b->ops->boot_target(b, &t, target, out, msg);
+}
+
+static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				  cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	const char *device = m->var[DCRE_VAR_DEVICE];
+	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
+
+	/* 1.2 validates the ids only; 1.3 needs a backend */
+	if (e && !(m->api == DCRE_API_12 && e == DCRE_ENODEV && !ctx->plc))
+		return e;
+	int32_t dev = -1;
+	if (device) {
+		struct dcre_hexid id;
+		if (dcre_number_parse_hex(device, &id) != DCRE_OK || id.negative) {
+			if (m->api == DCRE_API_12)
+				return dcre_msg_set(msg, DCRE_EINVAL,
+						    "Error converting device_num to integer "
+						    "(device '%s' is not a non-negative hex number)",
+						    device);
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Invalid device id '%s' for location (expected a hex "
+					    "number up to ffff)",
+					    device);
+		}
+		if (id.overflow || id.value > 0xFFFF)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Invalid device id '%s' for location (above ffff)",
+					    device);
+		dev = (int32_t)id.value;
+	}
+	*out = dcre_convert_location(dev);
+	return DCRE_OK;
+}
+
+static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			     cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	const char *state = m->var[DCRE_VAR_STATE];
+	const char *color = m->var[DCRE_VAR_COLOR];
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	if (m->api == DCRE_API_12 && color)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+				    "LED color setting is not supported yet. (board %s device %s)",
+				    t.board_hex, t.device_hex);
+	if (state && strcmp(state, "on") != 0 && strcmp(state, "off") != 0 &&
+	    (m->api == DCRE_API_12 || strcmp(state, "no_override") != 0))
+		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)",
+				    state,
+				    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
+	if (!color)
+		return b->ops->led(b, &t, state, out, msg);
+
+	/* 1.3 chamber LED: state, colour, blink checked in that order */
+	const char *blink = m->var[DCRE_VAR_BLINK];
+	const char *st = strcmp(state, "on") == 0 ? "1" : strcmp(state, "off") == 0 ? "0" : "-1";
+	const char *co = "-1";
+	if (strcmp(color, "no_override") != 0) {
+		struct dcre_hexid id;
+		if (dcre_number_parse_hex(color, &id) != DCRE_OK || id.negative || id.overflow ||
+		    id.value > 0xFFFFFF)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Invalid LED color '%s' (expected no_override or a hex "
+					    "value from 000000 to ffffff)",
+					    color);
+		co = color;
+	}
+	const char *bl;
+	if (strcmp(blink, "blink") == 0)
+		bl = "1";
+	else if (strcmp(blink, "steady") == 0)
+		bl = "0";
+	else if (strcmp(blink, "no_override") == 0)
+		bl = "-1";
+	else
+		return dcre_msg_set(msg, DCRE_EINVAL,
+				    "Invalid blink state '%s' (expected blink, steady or "
+				    "no_override)",
+				    blink);
+	if (!b->ops->chamber_led)
+		return unsupported("chamber_led", b, &t, msg);
+	return b->ops->chamber_led(b, &t, st, co, bl, out, msg);
+}
+
+static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+			     struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	const char *speed = m->var[DCRE_VAR_SPEED];
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	if (speed) {
+		char *digits = NULL;
+		int64_t v = -1;
+		bool ok = dcre_number_parse_int(speed, strlen(speed), &digits) == DCRE_OK &&
+			  dcre_number_int_to_i64(digits, &v) == DCRE_OK && v >= 0 && v <= 10000;
+		free(digits);
+		if (!ok)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+					    "Invalid fan speed '%s' (expected an integer from 0 to "
+					    "10000 rpm)",
+					    speed);
+	}
+	return b->ops->fan(b, &t, speed, out, msg);
+}
+
+static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+				   cJSON **out, struct dcre_msg *msg)
+{
+	struct dcre_target t;
+	struct dcre_backend *b = NULL;
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	if (e)
+		return e;
+	if (!b->ops->host_info)
+		return unsupported("host_info", b, &t, msg);
+	return b->ops->host_info(b, &t, out, msg);
+}
+
+static enum dcre_err cmd_plc_config(struct dcre_ctx *ctx, cJSON **out, struct dcre_msg *msg)
+{
+	if (!ctx->plc || ctx->cfg->plc.hardware_type != DCRE_HW_RPI_HAT ||
+	    !ctx->plc->ops->plc_config)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+				    "Unsupported hardware type in use. Unable to retrieve modem "
+				    "configuration.");
+	return ctx->plc->ops->plc_config(ctx->plc, out, msg);
+}
+
+enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			       cJSON **out, struct dcre_msg *msg)
+{
+	*out = NULL;
+	msg->text[0] = '\0';
+	switch (m->op) {
+	case DCRE_OP_TEST:
+		*out = cJSON_CreateObject();
+		cJSON_AddStringToObject(*out, "status", "ok");
+		return DCRE_OK;
+	case DCRE_OP_SERVICE_VERSION:
+		*out = cJSON_CreateObject();
+		cJSON_AddStringToObject(*out, "version", "1.3");
+		return DCRE_OK;
+	case DCRE_OP_PLC_CONFIG:
+		return cmd_plc_config(ctx, out, msg);
+	case DCRE_OP_VERSION:
+		return cmd_version(ctx, m, out, msg);
+	case DCRE_OP_SCAN:
+	case DCRE_OP_SCAN_FORCE:
+	case DCRE_OP_SCAN_RACK:
+		return cmd_scan_all(ctx, m, out, msg);
+	case DCRE_OP_SCAN_BOARD:
+		return cmd_scan_board(ctx, m, out, msg);
+	case DCRE_OP_READ:
+		return cmd_read(ctx, m, out, msg);
+	case DCRE_OP_POWER:
+		return cmd_power(ctx, m, out, msg);
+	case DCRE_OP_ASSET:
+		return cmd_asset(ctx, m, out, msg);
+	case DCRE_OP_BOOT_TARGET:
+		return cmd_boot_target(ctx, m, out, msg);
+	case DCRE_OP_LOCATION:
+		return cmd_location(ctx, m, out, msg);
+	case DCRE_OP_LED:
+		return cmd_led(ctx, m, out, msg);
+	case DCRE_OP_FAN:
+		return cmd_fan(ctx, m, out, msg);
+	case DCRE_OP_HOST_INFO:
+		return cmd_host_info(ctx, m, out, msg);
+	}
+	return dcre_msg_set(msg, DCRE_EINTERNAL, "Internal error: unknown operation");
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The core command layer: one for both API versions. Validates the route's
+ * variables, resolves the board to its backend, runs the operation and
+ * returns the answer as JSON. No HTTP here. */
+#ifndef DCRE_COMMAND_H
+#define DCRE_COMMAND_H
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+#include "config.h"
+#include "err.h"
+#include "route.h"
+
+/* Per-process state of a worker: borrowed config, owned backends. */
+struct dcre_ctx {
+	const struct dcre_config *cfg;
+	struct dcre_backend *plc; /* NULL when no PLC bus is configured */
+};
+
+/* Run the matched route. On success *out is the answer body (caller owns);
+ * on failure msg says what failed (the caller answers 500). */
+enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+			       cJSON **out, struct dcre_msg *msg);
+
+#endif

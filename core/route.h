@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The route table of both API versions (api.md §2.2-§2.4, §5). Pure. */
+#ifndef DCRE_ROUTE_H
+#define DCRE_ROUTE_H
+
+#include <stddef.h>
+
+#include "convert.h"
+#include "url.h"
+
+enum dcre_op {
+	DCRE_OP_TEST,
+	DCRE_OP_SERVICE_VERSION,
+	DCRE_OP_PLC_CONFIG,
+	DCRE_OP_VERSION,
+	DCRE_OP_SCAN,
+	DCRE_OP_SCAN_FORCE,
+	DCRE_OP_SCAN_RACK,
+	DCRE_OP_SCAN_BOARD,
+	DCRE_OP_READ,
+	DCRE_OP_POWER,
+	DCRE_OP_ASSET,
+	DCRE_OP_BOOT_TARGET,
+	DCRE_OP_LOCATION,
+	DCRE_OP_LED,
+	DCRE_OP_FAN,
+	DCRE_OP_HOST_INFO,
+};
+
+enum dcre_var {
+	DCRE_VAR_TYPE,
+	DCRE_VAR_RACK,
+	DCRE_VAR_BOARD,
+	DCRE_VAR_DEVICE,
+	DCRE_VAR_ACTION,
+	DCRE_VAR_TARGET,
+	DCRE_VAR_STATE,
+	DCRE_VAR_COLOR,
+	DCRE_VAR_BLINK,
+	DCRE_VAR_SPEED,
+	DCRE_VAR_COUNT,
+};
+
+struct dcre_route_match {
+	enum dcre_api api;
+	enum dcre_op op;
+	const char *var[DCRE_VAR_COUNT]; /* borrowed from the path; NULL = absent */
+	char allow[48];			 /* "GET, HEAD, OPTIONS" or with POST */
+};
+
+enum dcre_route_result {
+	DCRE_ROUTE_OK,
+	DCRE_ROUTE_NOT_FOUND, /* 404 */
+	DCRE_ROUTE_BAD_METHOD, /* 405, m->allow set */
+	DCRE_ROUTE_OPTIONS,   /* 200 with Allow, empty body */
+};
+
+/* API version that renders the answer (§2.2): 1.2 for paths under
+ * /opendcre/1.2/, else 1.3. */
+enum dcre_api dcre_route_api(const struct dcre_path *p);
+/* The same from a raw request target (for a 400 before decoding). */
+enum dcre_api dcre_route_api_raw(const char *target);
+
+/* Match method + path. HEAD is treated as GET. m->var point into p. */
+enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
+					struct dcre_route_match *m);
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+#include "handler.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "route.h"
+#include "url.h"
+
+#define MAX_BODY_DRAIN (1024 * 1024)
+
+/* Sort object keys alphabetically, recursively (api.md §1). */
+static void sort_keys(cJSON *node)
+{
+	if (!node)
+		return;
+	for (cJSON *c = node->child; c; c = c->next)
+		sort_keys(c);
+	if (!cJSON_IsObject(node) || !node->child)
+		return;
+	/* insertion sort of the child list */
+	cJSON *sorted = NULL;
+	cJSON *c = node->child;
+	while (c) {
+		cJSON *next = c->next;
+		cJSON **pp = &sorted;
+		while (*pp && strcmp((*pp)->string, c->string) <= 0)
+			pp = &(*pp)->next;
+		c->next = *pp;
+		*pp = c;
+		c = next;
+	}
+	cJSON *prev = NULL;
+	for (cJSON *p = sorted; p; p = p->next) {
+		p->prev = prev;
+		prev = p;
+	}
+	sorted->prev = prev; /* cJSON keeps the last element in child->prev */
+	node->child = sorted;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return "200 OK";
+	case 400:
+		return "400 Bad Request";
+	case 404:
+		return "404 Not Found";
+	case 405:
+		return "405 Method Not Allowed";
+	default:
+		return "500 Internal Server Error";
+	}
+}
+
+static void reply(FCGX_Request *req, int status, const char *allow, cJSON *body)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (body) {
+		sort_keys(body);
+		text = cJSON_PrintUnformatted(body);
+		len = strlen(text);
+	}
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "Status: %s\r\nContent-Type: application/json\r\n"
+			 "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
+			 "Content-Length: %zu\r\n%s%s%s\r\n",
+			 status_text(status), len, allow ? "Allow: " : "", allow ? allow : "",
+			 allow ? "\r\n" : "");
+	FCGX_PutStr(head, n, req->out);
+	if (text)
+		FCGX_PutStr(text, (int)len, req->out);
+	free(text);
+}
+
+/* The version's error body (api.md §3.1); message is sanitised to UTF-8. */
+static cJSON *error_body(enum dcre_api api, int status, const char *message)
+{
+	cJSON *body = cJSON_CreateObject();
+	if (api == DCRE_API_13)
+		cJSON_AddItemToObject(body, "http_code", dcre_json_int(status));
+	cJSON_AddItemToObject(body, "message", dcre_convert_text(message, strlen(message)));
+	return body;
+}
+
+static void reply_error(FCGX_Request *req, enum dcre_api api, int status, const char *allow,
+			const char *message)
+{
+	cJSON *body = error_body(api, status, message);
+	reply(req, status, allow, body);
+	cJSON_Delete(body);
+}
+
+static void bad_request(FCGX_Request *req, enum dcre_api api, const char *reason)
+{
+	char text[DCRE_MSG_MAX + 128];
+	if (api == DCRE_API_12) {
+		snprintf(text, sizeof(text), "400: Bad Request (%s)", reason);
+	} else {
+		char r[DCRE_MSG_MAX];
+		snprintf(r, sizeof(r), "%s", reason);
+		r[0] = (char)toupper((unsigned char)r[0]);
+		snprintf(text, sizeof(text),
+			 "The browser (or proxy) sent a request that this server could not "
+			 "understand. %s.",
+			 r);
+	}
+	reply_error(req, api, 400, NULL, text);
+}
+
+/* Read and ignore a request body. */
+static void drain_body(FCGX_Request *req)
+{
+	char buf[4096];
+	long total = 0;
+	int n;
+	while (total < MAX_BODY_DRAIN && (n = FCGX_GetStr(buf, sizeof(buf), req->in)) > 0)
+		total += n;
+}
+
+void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
+{
+	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", req->envp);
+	struct dcre_path path = {0};
+	struct dcre_route_match m;
+	struct dcre_msg msg;
+	char *joined = NULL;
+	bool decoded = false;
+
+	if (!method)
+		method = "GET";
+	if (!uri) {
+		const char *sn = FCGX_GetParam("SCRIPT_NAME", req->envp);
+		const char *pi = FCGX_GetParam("PATH_INFO", req->envp);
+		joined = dcre_xasprintf("%s%s", sn ? sn : "", pi ? pi : "");
+		uri = joined;
+		decoded = true;
+	}
+	if (dcre_url_normalise(uri, decoded, &path, &msg) != DCRE_OK) {
+		bad_request(req, dcre_route_api_raw(uri), msg.text);
+		goto out;
+	}
+	switch (dcre_route_match(&path, method, &m)) {
+	case DCRE_ROUTE_NOT_FOUND:
+		if (dcre_route_api(&path) == DCRE_API_12)
+			reply_error(req, DCRE_API_12, 404, NULL, "404: Not Found");
+		else
+			reply_error(req, DCRE_API_13, 404, NULL,
+				    "The requested URL was not found on the server.  If you "
+				    "entered the URL manually please check your spelling and try "
+				    "again.");
+		goto out;
+	case DCRE_ROUTE_BAD_METHOD:
+		reply_error(req, m.api, 405, m.allow,
+			    m.api == DCRE_API_12
+				    ? "405: Method Not Allowed"
+				    : "The method is not allowed for the requested URL.");
+		goto out;
+	case DCRE_ROUTE_OPTIONS:
+		reply(req, 200, m.allow, NULL);
+		goto out;
+	case DCRE_ROUTE_OK:
+		break;
+	}
+	if (strcmp(method, "POST") == 0)
+		drain_body(req);
+
+	cJSON *body = NULL;
+	enum dcre_err e = dcre_command_run(ctx, &m, &body, &msg);
+	if (e) {
+		dcre_warn("%s %s: %s", method, uri, msg.text);
+		reply_error(req, m.api, 500, NULL, msg.text[0] ? msg.text : dcre_strerror(e));
+	} else {
+		reply(req, 200, NULL, body);
+	}
+	cJSON_Delete(body);
+out:
+	dcre_path_free(&path);
+	free(joined);
+}

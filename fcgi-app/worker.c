@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+
+#include "command.h"
+#include "handler.h"
+#include "log.h"
+#include "plc_backend.h"
+
+/* Set by the signal handlers of this process only. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
+
+int dcre_worker_main(void *arg)
+{
+	const struct dcre_worker_args *wa = arg;
+	struct dcre_ctx ctx = {.cfg = wa->cfg};
+	FCGX_Request req;
+	sigset_t block, waitmask;
+	struct sigaction sa = {0};
+
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* signals are taken only while waiting for a connection, so a request
+	 * in progress always finishes */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+
+	if (dcre_config_has_plc(wa->cfg))
+		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc);
+	FCGX_InitRequest(&req, wa->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+
+	while (!stop_requested) {
+		struct pollfd pfd = {.fd = wa->listen_fd, .events = POLLIN};
+		int pr = ppoll(&pfd, 1, NULL, &waitmask);
+		if (reopen_requested) {
+			reopen_requested = 0;
+			dcre_log_reopen();
+		}
+		if (pr <= 0)
+			continue; /* EINTR: look at the flags again */
+		if (FCGX_Accept_r(&req) < 0)
+			continue; /* another worker took the connection (EAGAIN) */
+		dcre_handler_serve(&ctx, &req);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	dcre_backend_free(ctx.plc);
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* A worker process: its own backends, the FastCGI accept loop, one request
+ * at a time. */
+#ifndef DCRE_WORKER_H
+#define DCRE_WORKER_H
+
+#include "config.h"
+
+struct dcre_worker_args {
+	const struct dcre_config *cfg;
+	int listen_fd;
+};
+
+/* Runs until SIGTERM/SIGINT; finishes the current request first. arg is a
+ * struct dcre_worker_args. Returns the exit status. */
+int dcre_worker_main(void *arg);
+
+#endif

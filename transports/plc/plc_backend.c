@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: MIT */
+#include "plc_backend.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "device.h"
+#include "log.h"
+#include "plc_frame.h"
+#include "plc_lock.h"
+#include "plc_serial.h"
+
+struct plc_bus {
+	struct dcre_backend base;
+	const struct dcre_plc_config *cfg;
+	int fd;
+	int timeout_ms;
+	uint32_t scan_all_id;
+	struct plc_lock lock;
+	struct plc_reader rd;
+};
+
+static struct plc_bus *bus_of(struct dcre_backend *b)
+{
+	return (struct plc_bus *)b;
+}
+
+/* One bus command: what it is, for the packet and the messages. */
+struct plc_cmd {
+	const char *what; /* "read thermistor" */
+	uint8_t type;
+	uint32_t board;
+	uint16_t device;
+	uint8_t len;
+	uint8_t data[PLC_MAX_DATA];
+};
+
+static void close_serial(struct plc_bus *bus)
+{
+	if (bus->fd >= 0)
+		close(bus->fd);
+	bus->fd = -1;
+}
+
+/* §7 steps 1 and 3: lock, counter, serial open, input flush. */
+static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
+{
+	enum dcre_err e = plc_lock_take(&bus->lock, bus->cfg->lockfile, msg);
+	if (e)
+		return e;
+	if (bus->fd < 0) {
+		bus->fd = plc_serial_open(bus->cfg->device, bus->cfg->baud, msg);
+		if (bus->fd < 0) {
+			plc_lock_release(&bus->lock);
+			dcre_msg_prefix(msg, "PLC bus: ");
+			return DCRE_EIO;
+		}
+		plc_reader_init(&bus->rd, bus->fd);
+	}
+	tcflush(bus->fd, TCIFLUSH);
+	plc_reader_discard(&bus->rd);
+	return DCRE_OK;
+}
+
+static void txn_end(struct plc_bus *bus)
+{
+	plc_lock_release(&bus->lock);
+}
+
+static void hexdump(const char *dir, const uint8_t *b, size_t n)
+{
+	char text[PLC_MAX_FRAME * 3 + 1];
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 4 < sizeof(text); i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%02x", i ? " " : "", b[i]);
+	dcre_debug("PLC %s %s", dir, text);
+}
+
+static enum dcre_err io_failed(struct plc_bus *bus, const char *what, int err,
+			       struct dcre_msg *msg)
+{
+	close_serial(bus); /* reopened at the next transaction */
+	return dcre_msg_set(msg, DCRE_EIO, "PLC bus: I/O error on %s during %s: %s",
+			    bus->cfg->device, what, strerror(err));
+}
+
+static enum dcre_err send_packet(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
+				 uint32_t board, const uint8_t *data, size_t len,
+				 struct dcre_msg *msg)
+{
+	struct plc_packet p = {.seq = seq, .type = c->type, .board = board, .device = c->device};
+	uint8_t frame[PLC_MAX_FRAME];
+	size_t n;
+
+	p.len = (uint8_t)len;
+	memcpy(p.data, data, len);
+	n = plc_frame_encode(&p, frame);
+	if (dcre_log_enabled(DCRE_LOG_DEBUG))
+		hexdump(">", frame, n);
+	if (plc_write_all(bus->fd, frame, n) != DCRE_OK)
+		return io_failed(bus, c->what, errno, msg);
+	tcdrain(bus->fd);
+	return DCRE_OK;
+}
+
+static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
+			     struct plc_packet *ans, struct dcre_msg *msg)
+{
+	struct dcre_msg why;
+	enum dcre_err e = plc_reader_receive(&bus->rd, bus->timeout_ms, seq, ans, &why);
+	if (e == DCRE_OK && dcre_log_enabled(DCRE_LOG_DEBUG)) {
+		uint8_t frame[PLC_MAX_FRAME];
+		hexdump("<", frame, plc_frame_encode(ans, frame));
+	}
+	if (e == DCRE_EPROTO)
+		dcre_debug("PLC bus: corrupt packet during %s: %s", c->what, why.text);
+	if (e == DCRE_EIO)
+		return io_failed(bus, c->what, errno, msg);
+	return e;
+}
+
+static enum dcre_err no_response(struct plc_bus *bus, const struct plc_cmd *c,
+				 struct dcre_msg *msg)
+{
+	return dcre_msg_set(msg, DCRE_ETIMEDOUT,
+			    "PLC bus: no response from board %08x device %04x (%s) within %g s",
+			    c->board, c->device, c->what, bus->cfg->timeout);
+}
+
+static enum dcre_err corrupt(const struct plc_cmd *c, struct dcre_msg *msg)
+{
+	return dcre_msg_set(msg, DCRE_EPROTO,
+			    "Corrupt packets received (failed checksum validation) - Retry limit "
+			    "reached. PLC bus: board %08x device %04x (%s)",
+			    c->board, c->device, c->what);
+}
+
+/* §8.1: the command, then up to retry_limit '?' rounds on corrupt answers.
+ * Runs inside a transaction. */
+static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c,
+			      struct plc_packet *ans, struct dcre_msg *msg)
+{
+	uint8_t seq = plc_lock_next_seq(&bus->lock);
+	enum dcre_err e = send_packet(bus, c, seq, c->board, c->data, c->len, msg);
+	if (e)
+		return e;
+	e = receive(bus, c, seq, ans, msg);
+	for (int round = 0; e == DCRE_EPROTO && round < bus->cfg->retry_limit; round++) {
+		static const uint8_t retry = '?';
+		seq = plc_lock_next_seq(&bus->lock);
+		e = send_packet(bus, c, seq, c->board, &retry, 1, msg);
+		if (e)
+			return e;
+		e = receive(bus, c, seq, ans, msg);
+	}
+	if (e == DCRE_ETIMEDOUT)
+		return no_response(bus, c, msg);
+	if (e == DCRE_EPROTO)
+		return corrupt(c, msg);
+	return e;
+}
+
+static void cmd_init(struct plc_cmd *c, const struct dcre_target *t, const char *what,
+		     uint8_t type, const char *data)
+{
+	c->what = what;
+	c->type = type;
+	c->board = t->board;
+	c->device = t->device;
+	c->len = (uint8_t)strlen(data);
+	memcpy(c->data, data, c->len);
+}
+
+/* A whole one-command transaction. */
+static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c,
+			      struct plc_packet *ans, struct dcre_msg *msg)
+{
+	enum dcre_err e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = exchange(bus, c, ans, msg);
+	txn_end(bus);
+	return e;
+}
+
+static enum dcre_err convert_failed(const struct plc_cmd *c, enum dcre_err e,
+				    struct dcre_msg *msg)
+{
+	dcre_msg_prefix(msg, "PLC bus: board %08x device %04x (%s) ", c->board, c->device,
+			c->what);
+	return e;
+}
+
+static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_target *t,
+				 cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	struct plc_cmd c;
+	struct plc_packet ans;
+
+	cmd_init(&c, t, "version", DCRE_TYPE_NONE, "V");
+	c.device = 0xFFFF;
+	enum dcre_err e = transact(bus, &c, &ans, msg);
+	if (e)
+		return e;
+	*out = cJSON_CreateObject();
+	cJSON_AddItemToObject(*out, "firmware_version",
+			      dcre_convert_text((const char *)ans.data, ans.len));
+	return DCRE_OK;
+}
+
+static enum dcre_err plc_read_in_txn(struct plc_bus *bus, const struct dcre_target *t,
+				     const char *type, cJSON **out, struct dcre_msg *msg)
+{
+	char what[64];
+	struct plc_cmd c;
+	struct plc_packet ans;
+
+	snprintf(what, sizeof(what), "read %s", type);
+	cmd_init(&c, t, what, dcre_device_type_code(type), "R");
+	enum dcre_err e = exchange(bus, &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_read(t->api, type, (const char *)ans.data, ans.len, out, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+}
+
+static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *t,
+			      const char *type, cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	enum dcre_err e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = plc_read_in_txn(bus, t, type, out, msg);
+	txn_end(bus);
+	return e;
+}
+
+static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target *t,
+			       const char *type, enum dcre_power_action action, cJSON **out,
+			       struct dcre_msg *msg)
+{
+	static const char *const data[] = {"P1", "P0", "PC", "P?"};
+	static const char *const what[] = {"power on", "power off", "power cycle", "power status"};
+	struct plc_cmd c;
+	struct plc_packet ans;
+	uint8_t code = DCRE_TYPE_POWER;
+
+	if (t->api == DCRE_API_13 && type)
+		code = dcre_device_type_code(type);
+	cmd_init(&c, t, what[action], code, data[action]);
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_power(t->api, (const char *)ans.data, ans.len, out, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+}
+
+static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+			       struct dcre_msg *msg)
+{
+	struct plc_cmd c;
+	struct plc_packet ans;
+
+	cmd_init(&c, t, "asset", DCRE_TYPE_SYSTEM, "A");
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_asset((const char *)ans.data, ans.len, out, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+}
+
+static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_target *t,
+				     enum dcre_boot_target target, cJSON **out,
+				     struct dcre_msg *msg)
+{
+	static const char *const data[] = {"B0", "B1", "B2"};
+	struct plc_cmd c;
+	struct plc_packet ans;
+	const char *name = NULL;
+
+	if (target == DCRE_BOOT_GET)
+		cmd_init(&c, t, "boot target status", DCRE_TYPE_SYSTEM, "B?");
+	else
+		cmd_init(&c, t, "boot target set", DCRE_TYPE_SYSTEM, data[target]);
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_boot_target((const char *)ans.data, ans.len, &name, msg);
+	if (e)
+		return convert_failed(&c, e, msg);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "target", name);
+	return DCRE_OK;
+}
+
+static bool is_w1(const struct plc_packet *ans)
+{
+	return ans->len == 2 && ans->data[0] == 'W' && ans->data[1] == '1';
+}
+
+static enum dcre_err write_refused(const struct plc_cmd *c, const struct plc_packet *ans,
+				   struct dcre_msg *msg)
+{
+	cJSON *text = dcre_convert_text((const char *)ans->data, ans->len);
+	dcre_msg_set(msg, DCRE_EPROTO,
+		     "Error writing to device. PLC bus: board %08x device %04x (%s) answered '%s'",
+		     c->board, c->device, c->what, cJSON_GetStringValue(text));
+	cJSON_Delete(text);
+	return DCRE_EPROTO;
+}
+
+/* Write, then on W1 read the device back, in one transaction. */
+static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_target *t,
+				    const struct plc_cmd *c, const char *read_type, cJSON **out,
+				    struct dcre_msg *msg)
+{
+	struct plc_packet ans;
+	enum dcre_err e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = exchange(bus, c, &ans, msg);
+	if (!e && !is_w1(&ans))
+		e = write_refused(c, &ans, msg);
+	if (!e)
+		e = plc_read_in_txn(bus, t, read_type, out, msg);
+	txn_end(bus);
+	return e;
+}
+
+static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t,
+			     const char *state, cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	struct plc_cmd c;
+
+	if (!state)
+		return plc_read(b, t, "led", out, msg);
+	cmd_init(&c, t, "led write", DCRE_TYPE_LED, strcmp(state, "on") == 0 ? "W1" : "W0");
+	return write_and_read(bus, t, &c, "led", out, msg);
+}
+
+static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t,
+			     const char *speed, cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	struct plc_cmd c;
+	size_t n;
+
+	if (!speed)
+		return plc_read(b, t, "fan_speed", out, msg);
+	n = strlen(speed);
+	if (n + 2 > PLC_MAX_DATA)
+		return dcre_msg_set(msg, DCRE_EINVAL, "fan speed text too long");
+	cmd_init(&c, t, "fan write", DCRE_TYPE_FAN_SPEED, "W");
+	c.data[1] = 0xFF;
+	memcpy(c.data + 2, speed, n);
+	c.len = (uint8_t)(n + 2);
+	return write_and_read(bus, t, &c, "fan_speed", out, msg);
+}
+
+static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_target *t,
+				     const char *state, const char *color, const char *blink,
+				     cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_cmd c;
+	struct plc_packet ans;
+	char data[PLC_MAX_DATA + 2];
+	int n = snprintf(data, sizeof(data), "L%s,%s,%s,%s", state, t->rack ? t->rack : "", color,
+			 blink);
+
+	if (n < 0 || n > PLC_MAX_DATA)
+		return dcre_msg_set(msg, DCRE_EINVAL,
+				    "PLC bus: board %08x device %04x (chamber led): request data "
+				    "of %d bytes exceeds the 246-byte packet limit",
+				    t->board, t->device, n);
+	cmd_init(&c, t, "chamber led", DCRE_TYPE_VAPOR_LED, data);
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_chamber_led((const char *)ans.data, ans.len, out, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+}
+
+static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t,
+				   cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_cmd c;
+	struct plc_packet ans;
+
+	cmd_init(&c, t, "host info", DCRE_TYPE_SYSTEM, "H");
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	if (e)
+		return e;
+	e = dcre_convert_host_info((const char *)ans.data, ans.len, out, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+}
+
+/* Add one dump response to the board list (grouped by board id, boards in
+ * order of first arrival, devices in arrival order). */
+static void add_dump(cJSON *boards, const struct plc_packet *p)
+{
+	char id[9], dev[5];
+	cJSON *board = NULL;
+
+	snprintf(id, sizeof(id), "%08x", p->board);
+	snprintf(dev, sizeof(dev), "%04x", p->device);
+	cJSON *it;
+	cJSON_ArrayForEach(it, boards)
+	{
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "board_id")), id) == 0)
+			board = it;
+	}
+	if (!board) {
+		board = cJSON_CreateObject();
+		cJSON_AddStringToObject(board, "backend", "plc");
+		cJSON_AddStringToObject(board, "board_id", id);
+		cJSON_AddArrayToObject(board, "devices");
+		cJSON_AddItemToArray(boards, board);
+	}
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "device_id", dev);
+	cJSON_AddStringToObject(d, "device_type", dcre_device_type_name(p->data[0]));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(board, "devices"), d);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* §8.2, inside a transaction. */
+static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON **boards,
+			  struct dcre_msg *msg)
+{
+	struct plc_cmd c = {.what = all ? "scan-all" : "scan", .type = DCRE_TYPE_NONE,
+			    .board = board, .device = 0xFFFF, .len = 1, .data = {'D'}};
+	uint8_t seq = plc_lock_next_seq(&bus->lock);
+	struct plc_packet ans;
+	enum dcre_err e = DCRE_EPROTO;
+
+	for (int attempt = 0; attempt < bus->cfg->retry_limit && e == DCRE_EPROTO; attempt++) {
+		if (attempt > 0) {
+			if (all)
+				c.board |= PLC_BOARD_SHUFFLE;
+			sleep_ms(150);
+			tcflush(bus->fd, TCIOFLUSH);
+			plc_reader_discard(&bus->rd);
+		}
+		e = send_packet(bus, &c, seq, c.board, c.data, c.len, msg);
+		if (e)
+			return e;
+		cJSON *found = cJSON_CreateArray();
+		e = receive(bus, &c, seq, &ans, msg);
+		if (e == DCRE_ETIMEDOUT) {
+			cJSON_Delete(found);
+			if (all)
+				return dcre_msg_set(msg, e,
+						    "PLC bus: no response to scan-all within %g s",
+						    bus->cfg->timeout);
+			return no_response(bus, &c, msg);
+		}
+		while (e == DCRE_OK) {
+			if (ans.len == 0) {
+				cJSON_Delete(found);
+				return dcre_msg_set(msg, DCRE_EPROTO,
+						    "PLC bus: board %08x device %04x answered the "
+						    "%s with an empty dump response",
+						    ans.board, ans.device, c.what);
+			}
+			add_dump(found, &ans);
+			e = receive(bus, &c, seq, &ans, msg);
+		}
+		if (e == DCRE_ETIMEDOUT) {
+			*boards = found;
+			e = DCRE_OK;
+		} else {
+			cJSON_Delete(found);
+			if (e != DCRE_EPROTO)
+				return e;
+		}
+	}
+	if (e == DCRE_EPROTO) {
+		if (all)
+			return dcre_msg_set(msg, e,
+					    "Corrupt packets received (failed checksum "
+					    "validation) - Retry limit reached. PLC bus: scan-all");
+		return corrupt(&c, msg);
+	}
+	if (all) {
+		/* the save packet: output drained, then input discarded */
+		struct plc_cmd save = c;
+		save.what = "scan-all save";
+		e = send_packet(bus, &save, plc_lock_next_seq(&bus->lock), PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE,
+				save.data, save.len, msg);
+		if (e) {
+			cJSON_Delete(*boards);
+			*boards = NULL;
+			return e;
+		}
+		tcflush(bus->fd, TCIFLUSH);
+		plc_reader_discard(&bus->rd);
+	}
+	return DCRE_OK;
+}
+
+static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_target *t,
+				    cJSON **boards, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	enum dcre_err e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = scan(bus, t->board, false, boards, msg);
+	txn_end(bus);
+	return e;
+}
+
+static enum dcre_err plc_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	enum dcre_err e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = scan(bus, bus->scan_all_id, true, boards, msg);
+	txn_end(bus);
+	return e;
+}
+
+static void plc_free(struct dcre_backend *b)
+{
+	struct plc_bus *bus = bus_of(b);
+	close_serial(bus);
+	plc_lock_close(&bus->lock);
+	free(bus);
+}
+
+static const struct dcre_backend_ops plc_ops = {
+	.name = "PLC bus",
+	.version = plc_version,
+	.scan_board = plc_scan_board,
+	.scan_all = plc_scan_all,
+	.read = plc_read,
+	.power = plc_power,
+	.asset = plc_asset,
+	.boot_target = plc_boot_target,
+	.led = plc_led,
+	.chamber_led = plc_chamber_led,
+	.fan = plc_fan,
+	.host_info = plc_host_info,
+	.plc_config = NULL, /* rpi_hat only (issue: Raspberry Pi HAT) */
+	.free = plc_free,
+};
+
+uint32_t dcre_plc_scan_all_id_from_mac(const uint8_t mac[6], int time_slice)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | mac[i];
+	unsigned last4 = (unsigned)(v % 10000);
+	unsigned d1 = last4 / 1000, d2 = last4 / 100 % 10, d3 = last4 / 10 % 10, d4 = last4 % 10;
+	/* each pair of decimal digits read as a hexadecimal byte */
+	uint32_t b1 = d1 * 16 + d2, b2 = d3 * 16 + d4;
+	return PLC_BOARD_SCAN_ALL | b1 << 16 | b2 << 8 | (uint32_t)(time_slice & 0xFF);
+}
+
+uint32_t dcre_plc_scan_all_id(const struct dcre_plc_config *cfg)
+{
+	uint8_t mac[6] = {0};
+
+	if (cfg->mac_set) {
+		memcpy(mac, cfg->mac, 6);
+	} else {
+		struct ifaddrs *ifs = NULL, *it;
+		unsigned best = 0;
+		if (getifaddrs(&ifs) == 0) {
+			for (it = ifs; it; it = it->ifa_next) {
+				if (!it->ifa_addr || it->ifa_addr->sa_family != AF_PACKET ||
+				    (it->ifa_flags & IFF_LOOPBACK))
+					continue;
+				struct sockaddr_ll *ll = (struct sockaddr_ll *)(void *)it->ifa_addr;
+				static const uint8_t zero[6] = {0};
+				if (ll->sll_halen != 6 || memcmp(ll->sll_addr, zero, 6) == 0)
+					continue;
+				unsigned idx = (unsigned)ll->sll_ifindex;
+				if (best == 0 || idx < best) {
+					best = idx;
+					memcpy(mac, ll->sll_addr, 6);
+				}
+			}
+			freeifaddrs(ifs);
+		}
+	}
+	return dcre_plc_scan_all_id_from_mac(mac, cfg->time_slice);
+}
+
+enum dcre_err dcre_plc_prepare(const struct dcre_plc_config *cfg, struct dcre_msg *msg)
+{
+	return plc_lock_prepare(cfg->lockfile, msg);
+}
+
+struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg)
+{
+	struct plc_bus *bus = dcre_xcalloc(1, sizeof(*bus));
+
+	bus->base.ops = &plc_ops;
+	bus->cfg = cfg;
+	bus->fd = -1;
+	bus->lock.fd = -1;
+	bus->timeout_ms = (int)(cfg->timeout * 1000 + 0.5);
+	if (bus->timeout_ms < 1)
+		bus->timeout_ms = 1;
+	bus->scan_all_id = dcre_plc_scan_all_id(cfg);
+	return &bus->base;
+}
