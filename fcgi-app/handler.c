@@ -139,6 +139,18 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 
 	if (!method)
 		method = "GET";
+	if (!uri || !uri[0]) {
+		/* nginx's error_page for a target it could not parse itself passes
+		 * the request line instead (etc/nginx/opendcre.conf) */
+		const char *line = FCGX_GetParam("REQUEST_LINE", req->envp);
+		const char *sp = line ? strchr(line, ' ') : NULL;
+		if (sp) {
+			const char *end = strrchr(sp + 1, ' ');
+			size_t n = end && end > sp + 1 ? (size_t)(end - sp - 1) : strlen(sp + 1);
+			joined = dcre_xstrndup(sp + 1, n);
+			uri = joined;
+		}
+	}
 	if (!uri) {
 		const char *sn = FCGX_GetParam("SCRIPT_NAME", req->envp);
 		const char *pi = FCGX_GetParam("PATH_INFO", req->envp);

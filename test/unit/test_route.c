@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* Route table: every route of both API versions, literal-over-variable,
+ * segment counts, methods (api.md §2.3, §2.4, §5). */
+#include <stdlib.h>
+
+#include "route.h"
+#include "tap.h"
+#include "url.h"
+
+static enum dcre_route_result route(const char *target, const char *method,
+				    struct dcre_route_match *m)
+{
+	struct dcre_path p;
+	struct dcre_msg why;
+	enum dcre_route_result r;
+
+	if (dcre_url_normalise(target, false, &p, &why) != DCRE_OK)
+		return (enum dcre_route_result)-1;
+	r = dcre_route_match(&p, method, m);
+	/* variables point into p: keep only the result code for the caller
+	 * unless it checks them through check_var() before freeing */
+	dcre_path_free(&p);
+	return r;
+}
+
+static void check_op(const char *target, enum dcre_api api, enum dcre_op op)
+{
+	struct dcre_route_match m;
+	enum dcre_route_result r = route(target, "GET", &m);
+	tap_ok(r == DCRE_ROUTE_OK && m.api == api && m.op == op, "GET %s -> op %d api %d", target,
+	       op, api);
+}
+
+static void check_var(const char *target, enum dcre_var v, const char *want)
+{
+	struct dcre_path p;
+	struct dcre_msg why;
+	struct dcre_route_match m;
+
+	dcre_url_normalise(target, false, &p, &why);
+	enum dcre_route_result r = dcre_route_match(&p, "GET", &m);
+	tap_is_str(r == DCRE_ROUTE_OK ? m.var[v] : NULL, want, "%s: variable %d", target, v);
+	dcre_path_free(&p);
+}
+
+static void check_result(const char *target, const char *method, enum dcre_route_result want)
+{
+	struct dcre_route_match m;
+	tap_is_int(route(target, method, &m), want, "%s %s -> %d", method, target, want);
+}
+
+int main(void)
+{
+	/* every 1.2 route */
+	check_op("/opendcre/1.2/test", DCRE_API_12, DCRE_OP_TEST);
+	check_op("/opendcre/1.2/plc_config", DCRE_API_12, DCRE_OP_PLC_CONFIG);
+	check_op("/opendcre/1.2/version/1", DCRE_API_12, DCRE_OP_VERSION);
+	check_op("/opendcre/1.2/scan", DCRE_API_12, DCRE_OP_SCAN);
+	check_op("/opendcre/1.2/scan/1", DCRE_API_12, DCRE_OP_SCAN_BOARD);
+	check_op("/opendcre/1.2/read/thermistor/1/1", DCRE_API_12, DCRE_OP_READ);
+	check_op("/opendcre/1.2/power/1/1", DCRE_API_12, DCRE_OP_POWER);
+	check_op("/opendcre/1.2/power/1/1/on", DCRE_API_12, DCRE_OP_POWER);
+	check_op("/opendcre/1.2/power/power/1/1/on", DCRE_API_12, DCRE_OP_POWER);
+	check_op("/opendcre/1.2/asset/1/1", DCRE_API_12, DCRE_OP_ASSET);
+	check_op("/opendcre/1.2/boot_target/1/1", DCRE_API_12, DCRE_OP_BOOT_TARGET);
+	check_op("/opendcre/1.2/boot_target/1/1/pxe", DCRE_API_12, DCRE_OP_BOOT_TARGET);
+	check_op("/opendcre/1.2/location/1", DCRE_API_12, DCRE_OP_LOCATION);
+	check_op("/opendcre/1.2/location/1/1", DCRE_API_12, DCRE_OP_LOCATION);
+	check_op("/opendcre/1.2/led/1/1", DCRE_API_12, DCRE_OP_LED);
+	check_op("/opendcre/1.2/led/1/1/on", DCRE_API_12, DCRE_OP_LED);
+	check_op("/opendcre/1.2/led/1/1/on/ff0000", DCRE_API_12, DCRE_OP_LED);
+	check_op("/opendcre/1.2/fan/1/1", DCRE_API_12, DCRE_OP_FAN);
+	check_op("/opendcre/1.2/fan/1/1/4100", DCRE_API_12, DCRE_OP_FAN);
+
+	/* every 1.3 route */
+	check_op("/opendcre/1.3/test", DCRE_API_13, DCRE_OP_TEST);
+	check_op("/opendcre/version", DCRE_API_13, DCRE_OP_SERVICE_VERSION);
+	check_op("/opendcre/1.3/plc_config", DCRE_API_13, DCRE_OP_PLC_CONFIG);
+	check_op("/opendcre/1.3/version/r/1", DCRE_API_13, DCRE_OP_VERSION);
+	check_op("/opendcre/1.3/scan", DCRE_API_13, DCRE_OP_SCAN);
+	check_op("/opendcre/1.3/scan/force", DCRE_API_13, DCRE_OP_SCAN_FORCE);
+	check_op("/opendcre/1.3/scan/rack_1", DCRE_API_13, DCRE_OP_SCAN_RACK);
+	check_op("/opendcre/1.3/scan/rack_1/1", DCRE_API_13, DCRE_OP_SCAN_BOARD);
+	check_op("/opendcre/1.3/read/thermistor/r/1/1", DCRE_API_13, DCRE_OP_READ);
+	check_op("/opendcre/1.3/power/r/1/1", DCRE_API_13, DCRE_OP_POWER);
+	check_op("/opendcre/1.3/power/r/1/1/on", DCRE_API_13, DCRE_OP_POWER);
+	check_op("/opendcre/1.3/power/vapor_battery/r/1/1/status", DCRE_API_13, DCRE_OP_POWER);
+	check_op("/opendcre/1.3/asset/r/1/1", DCRE_API_13, DCRE_OP_ASSET);
+	check_op("/opendcre/1.3/boot_target/r/1/1", DCRE_API_13, DCRE_OP_BOOT_TARGET);
+	check_op("/opendcre/1.3/boot_target/r/1/1/hdd", DCRE_API_13, DCRE_OP_BOOT_TARGET);
+	check_op("/opendcre/1.3/location/r/1", DCRE_API_13, DCRE_OP_LOCATION);
+	check_op("/opendcre/1.3/location/r/1/72df", DCRE_API_13, DCRE_OP_LOCATION);
+	check_op("/opendcre/1.3/led/r/1/1", DCRE_API_13, DCRE_OP_LED);
+	check_op("/opendcre/1.3/led/r/1/1/on", DCRE_API_13, DCRE_OP_LED);
+	check_op("/opendcre/1.3/led/r/1/1/on/ffffff/blink", DCRE_API_13, DCRE_OP_LED);
+	check_op("/opendcre/1.3/fan/r/1/1", DCRE_API_13, DCRE_OP_FAN);
+	check_op("/opendcre/1.3/fan/r/1/1/4100", DCRE_API_13, DCRE_OP_FAN);
+	check_op("/opendcre/1.3/host_info/r/1/1", DCRE_API_13, DCRE_OP_HOST_INFO);
+
+	/* literal beats variable; normalisation before matching */
+	check_op("/opendcre/1.3//scan//force", DCRE_API_13, DCRE_OP_SCAN_FORCE);
+	check_op("/opendcre/1.3/scan/rackA?x/00000001", DCRE_API_13, DCRE_OP_SCAN_RACK);
+	check_var("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", DCRE_VAR_RACK,
+		  "rack 1");
+	check_var("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", DCRE_VAR_DEVICE,
+		  "P12V Rail");
+	check_var("/opendcre/1.3/read/Thermistor/r/1/2", DCRE_VAR_TYPE, "Thermistor");
+	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_BOARD, "on");
+	check_var("/opendcre/1.3/led/r/1/2/on/ff/steady", DCRE_VAR_BLINK, "steady");
+
+	/* not found: trailing slash, wrong counts, unknown prefix, no 5-var chamber form */
+	check_result("/opendcre/1.3/scan/", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.3/version/rack_1/", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.3/led/r/1/1/on/ff", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.2/host_info/1/1", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.2/scan/force/1", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.4/test", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/", "GET", DCRE_ROUTE_NOT_FOUND);
+	check_result("/opendcre/1.3/read/thermistor/r/1", "GET", DCRE_ROUTE_NOT_FOUND);
+
+	/* methods */
+	check_result("/opendcre/1.3/test", "POST", DCRE_ROUTE_OK);
+	check_result("/opendcre/version", "POST", DCRE_ROUTE_OK);
+	check_result("/opendcre/1.2/plc_config", "POST", DCRE_ROUTE_OK);
+	check_result("/opendcre/1.3/scan", "POST", DCRE_ROUTE_BAD_METHOD);
+	check_result("/opendcre/1.3/scan", "HEAD", DCRE_ROUTE_OK);
+	check_result("/opendcre/1.3/scan", "DELETE", DCRE_ROUTE_BAD_METHOD);
+	check_result("/opendcre/1.3/scan", "OPTIONS", DCRE_ROUTE_OPTIONS);
+	check_result("/opendcre/1.3/nothing", "DELETE", DCRE_ROUTE_NOT_FOUND);
+
+	struct dcre_route_match m;
+	route("/opendcre/1.3/test", "PUT", &m);
+	tap_is_str(m.allow, "GET, HEAD, POST, OPTIONS", "Allow of /test");
+	route("/opendcre/1.2/scan", "PUT", &m);
+	tap_is_str(m.allow, "GET, HEAD, OPTIONS", "Allow of /scan");
+
+	/* API version of answers that match no route */
+	struct dcre_path p;
+	struct dcre_msg why;
+	dcre_url_normalise("/opendcre/1.2/nothing", false, &p, &why);
+	tap_is_int(dcre_route_api(&p), DCRE_API_12, "404 under /opendcre/1.2/ renders 1.2");
+	dcre_path_free(&p);
+	dcre_url_normalise("/other", false, &p, &why);
+	tap_is_int(dcre_route_api(&p), DCRE_API_13, "404 elsewhere renders 1.3");
+	dcre_path_free(&p);
+	tap_is_int(dcre_route_api_raw("//opendcre//1.2/x%zz"), DCRE_API_12, "raw prefix 1.2");
+	tap_is_int(dcre_route_api_raw("/opendcre/1.3/x%zz"), DCRE_API_13, "raw prefix 1.3");
+	return tap_done();
+}
