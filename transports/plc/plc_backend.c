@@ -5,6 +5,7 @@
 #include <ifaddrs.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,13 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 	enum dcre_err e = plc_lock_take(&bus->lock, bus->cfg->lockfile, msg);
 	if (e)
 		return e;
+	if (bus->fd >= 0) {
+		/* a line whose other end went away (the emulator restarted, a
+		 * USB adapter was unplugged) is reopened before it is used */
+		struct pollfd pfd = {.fd = bus->fd, .events = POLLIN};
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			close_serial(bus);
+	}
 	if (bus->fd < 0) {
 		bus->fd = plc_serial_open(bus->cfg->device, bus->cfg->baud, msg);
 		if (bus->fd < 0) {
