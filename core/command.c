@@ -441,8 +441,9 @@ static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_
 	const char *device = m->var[DCRE_VAR_DEVICE];
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 
-	/* 1.2 validates the ids only; 1.3 needs a backend */
-	if (e && !(m->api == DCRE_API_12 && e == DCRE_ENODEV && !ctx->plc))
+	/* 1.2 validates the ids only (a bridge or PLC board need not exist);
+	 * 1.3 needs a backend */
+	if (e && !(m->api == DCRE_API_12 && e == DCRE_ENODEV))
 		return e;
 	int32_t dev = -1;
 	if (device) {

@@ -127,6 +127,25 @@ static void drain_body(FCGX_Request *req)
 		total += n;
 }
 
+/* The request line "METHOD TARGET VERSION" a web server refused: a 400 with
+ * the reason the service itself finds, or a generic one. */
+static void reject_request_line(FCGX_Request *req, const char *line)
+{
+	const char *sp = strchr(line, ' ');
+	const char *end = sp ? strrchr(sp + 1, ' ') : NULL;
+	char *target = sp ? dcre_xstrndup(sp + 1, end && end > sp ? (size_t)(end - sp - 1)
+								  : strlen(sp + 1))
+			  : dcre_xstrdup("");
+	struct dcre_path path = {0};
+	struct dcre_msg msg;
+
+	if (dcre_url_normalise(target, false, &path, &msg) == DCRE_OK)
+		dcre_msg_set(&msg, DCRE_EINVAL, "the web server refused the request line");
+	bad_request(req, dcre_route_api_raw(target), msg.text);
+	dcre_path_free(&path);
+	free(target);
+}
+
 void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 {
 	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
@@ -139,17 +158,12 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 
 	if (!method)
 		method = "GET";
-	if (!uri || !uri[0]) {
-		/* nginx's error_page for a target it could not parse itself passes
-		 * the request line instead (etc/nginx/opendcre.conf) */
-		const char *line = FCGX_GetParam("REQUEST_LINE", req->envp);
-		const char *sp = line ? strchr(line, ' ') : NULL;
-		if (sp) {
-			const char *end = strrchr(sp + 1, ' ');
-			size_t n = end && end > sp + 1 ? (size_t)(end - sp - 1) : strlen(sp + 1);
-			joined = dcre_xstrndup(sp + 1, n);
-			uri = joined;
-		}
+	const char *rejected = FCGX_GetParam("OPENDCRE_REJECTED_REQUEST", req->envp);
+	if (rejected) {
+		/* nginx's error_page for a request line it refused to parse itself
+		 * (etc/nginx/opendcre.conf): answer the version's JSON 400 */
+		reject_request_line(req, rejected);
+		goto out;
 	}
 	if (!uri) {
 		const char *sn = FCGX_GetParam("SCRIPT_NAME", req->envp);

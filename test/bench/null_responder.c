@@ -25,12 +25,12 @@
 #define MAX_WORKERS 64
 
 static const char answer[] = "Status: 200 OK\r\n"
-			     "Content-Type: application/json\r\n"
-			     "Access-Control-Allow-Origin: *\r\n"
-			     "Cache-Control: no-store\r\n"
-			     "Content-Length: 15\r\n"
-			     "\r\n"
-			     "{\"status\":\"ok\"}";
+                             "Content-Type: application/json\r\n"
+                             "Access-Control-Allow-Origin: *\r\n"
+                             "Cache-Control: no-store\r\n"
+                             "Content-Length: 15\r\n"
+                             "\r\n"
+                             "{\"status\":\"ok\"}";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -66,7 +66,7 @@ static int listen_unix(const char *path)
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			fprintf(stderr, "bench-null-responder: %s exists and is not a socket\n",
-				path);
+			        path);
 			return -1;
 		}
 		unlink(path);
@@ -75,7 +75,7 @@ static int listen_unix(const char *path)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
 	    listen(fd, 256) < 0) {
 		fprintf(stderr, "bench-null-responder: cannot listen on %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -118,10 +118,10 @@ static int parse_workers(const char *s, int *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"workers", required_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *sock = NULL;
 	int workers = 4, c, fd, rc = 0, running = 0;
@@ -136,9 +136,10 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_workers(optarg, &workers) < 0) {
-				fprintf(stderr, "bench-null-responder: --workers: '%s' is not a "
-						"number from 1 to %d\n",
-					optarg, MAX_WORKERS);
+				fprintf(stderr,
+				        "bench-null-responder: --workers: '%s' is not a "
+				        "number from 1 to %d\n",
+				        optarg, MAX_WORKERS);
 				return 2;
 			}
 			break;
@@ -218,9 +219,9 @@ int main(int argc, char **argv)
 				running--;
 				if (!stop_requested) {
 					fprintf(stderr,
-						"bench-null-responder: worker %ld died (status "
-						"0x%x)\n",
-						(long)pid, (unsigned)status);
+					        "bench-null-responder: worker %ld died (status "
+					        "0x%x)\n",
+					        (long)pid, (unsigned)status);
 					rc = 1;
 				}
 			}

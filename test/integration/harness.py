@@ -16,7 +16,8 @@ A Harness, in a fresh temporary directory:
     that died, replaced workers, bad exit codes, sanitizer/crash lines in logs).
 
 Environment: DCRE_BUILD (build dir), DCRE_SOURCE (source dir), DCRE_KEEP=1 keeps
-the run dirs, DCRE_DEBUG=1 runs the service and the emulator with --debug.
+the run dirs, DCRE_DEBUG=1 runs the service and the emulator with --debug, DCRE_NGINX
+overrides the nginx binary (empty: behave as if nginx were not installed).
 Exit codes of the test scripts: 0 pass, 1 fail, 77 skip.
 """
 
@@ -66,6 +67,9 @@ def skip(reason):
 
 
 def find_nginx():
+    if 'DCRE_NGINX' in os.environ:     # explicit choice (an empty or missing path means "no nginx")
+        p = os.environ['DCRE_NGINX']
+        return p if p and os.access(p, os.X_OK) else None
     for p in (shutil.which('nginx'), '/usr/sbin/nginx', '/usr/local/sbin/nginx'):
         if p and os.access(p, os.X_OK):
             return p
@@ -107,6 +111,19 @@ class FloatLit(str):
 def json_literal(text):
     return json.loads(text, parse_int=IntLit, parse_float=FloatLit,
                       parse_constant=lambda c: (_ for _ in ()).throw(ValueError('constant ' + c)))
+
+
+def unsorted_objects(text):
+    """Objects of a JSON document whose keys are not in alphabetical order (api.md §1)."""
+    bad = []
+
+    def hook(pairs):
+        keys = [k for k, _ in pairs]
+        if keys != sorted(keys):
+            bad.append(keys)
+        return dict(pairs)
+    json.loads(text, object_pairs_hook=hook)
+    return bad
 
 
 def py_float_text(x):
@@ -302,6 +319,7 @@ def fcgi_request(sock_path, uri, method='GET', extra=None, body=b'', timeout=30.
         'SERVER_NAME': 'localhost', 'SERVER_PORT': '80', 'REMOTE_ADDR': '127.0.0.1',
     }
     params.update(extra or {})
+    params = {k: v for k, v in params.items() if v is not None}    # None removes a parameter
     msg = _fcgi_record(FCGI_BEGIN_REQUEST, struct.pack('>HB5x', 1, 0))
     p = _fcgi_params(params)
     for i in range(0, len(p), 65535):
@@ -794,6 +812,12 @@ class Runner:
         print('ok %d - %s' % (self.n, title), flush=True)
         return True
 
+    def fail(self, title, exc):
+        """Record a failed check for an exception caught by the caller."""
+        def f():
+            raise exc
+        self.check(title, f)
+
     def harness_problems(self, h_or_problems, title='no crashes, clean shutdown'):
         probs = h_or_problems.stop() if isinstance(h_or_problems, Harness) else h_or_problems
 
@@ -840,6 +864,8 @@ def expect_ok(r, expected, what=''):
         got = r.lit()
     except ValueError as e:
         raise AssertionError('%s: body is not JSON (%s): %r' % (what, e, r.body[:300]))
+    order = unsorted_objects(r.body.decode('utf-8'))
+    assert not order, '%s: object keys not in alphabetical order: %r' % (what, order[:3])
     if expected is not None:
         assert same_literal(got, expected), '%s: body %s, expected %s' % (
             what, r.body.decode('utf-8', 'replace'), json.dumps(expected, sort_keys=True))
@@ -863,6 +889,8 @@ def expect_error(r, status, version, message=None, prefix=None, contains=(), wha
             '%s: 1.3 error body must be {"http_code", "message"}: %r' % (what, body)
         assert body['http_code'] == status and type(body['http_code']) is int, \
             '%s: http_code %r, expected %d' % (what, body['http_code'], status)
+    order = unsorted_objects(r.body.decode('utf-8'))
+    assert not order, '%s: object keys not in alphabetical order: %r' % (what, order[:3])
     msg = body['message']
     assert isinstance(msg, str) and msg, '%s: empty message' % what
     if message is not None:
