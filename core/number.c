@@ -82,11 +82,11 @@ enum dcre_err dcre_number_parse_int(const char *text, size_t len, char **digits)
 
 enum dcre_err dcre_number_int_to_i64(const char *digits, int64_t *out)
 {
+	assert(digits && out);
 	const char *p = digits;
 	bool neg = false;
 	uint64_t mag = 0, limit;
 
-	assert(digits && out);
 	if (*p == '-') {
 		neg = true;
 		p++;
@@ -166,13 +166,13 @@ enum dcre_err dcre_number_parse_double(const char *text, size_t len, double *out
 
 enum dcre_err dcre_number_parse_hex(const char *text, struct dcre_hexid *out)
 {
+	assert(text && out);
 	const char *p = text;
 	bool neg = false, overflow = false;
 	uint64_t v = 0;
 	size_t ndig = 0;
 	int d;
 
-	assert(text && out);
 	while (is_ws(*p))
 		p++;
 	if (*p == '+' || *p == '-') {

@@ -277,7 +277,8 @@ static int serve(struct emu_bus *bus, int fd, const char *name)
 		}
 		if (debug) {
 			uint8_t frame[PLC_MAX_FRAME];
-			hexdump("rx", frame, plc_frame_encode(&pkt, frame));
+			size_t len = plc_frame_encode(&pkt, frame);
+			hexdump("rx", frame, len);
 		}
 		if (emu_bus_handle(bus, &pkt, &out, &n) != DCRE_OK)
 			continue;
