@@ -329,7 +329,9 @@ def fcgi_request(sock_path, uri, method='GET', extra=None, body=b'', timeout=30.
         msg += _fcgi_record(FCGI_STDIN, body)
     msg += _fcgi_record(FCGI_STDIN, b'')
     deadline = time.monotonic() + timeout
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # sock_path: a Unix socket path, or a (host, port) tuple for TCP
+    s = socket.socket(socket.AF_INET if isinstance(sock_path, tuple) else socket.AF_UNIX,
+                      socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
         s.connect(sock_path)

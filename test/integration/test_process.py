@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""opendcre-fcgi as a process (config.md §8, §9): where its FastCGI socket comes from
+(--socket PATH, --socket HOST:PORT, systemd LISTEN_FDS, fd 0 as spawn-fcgi passes it), a
+SIGTERM that lets the request in progress finish, the exit codes, and a bad configuration
+refused with the file, the key and the reason. Real workers, real emulator on a pty; requests
+go straight to the FastCGI socket."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import harness as H
+
+R = H.Runner('process')
+P13 = '/opendcre/1.3'
+
+
+def wait_port(addr, proc, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, 'service exited with %s' % proc.returncode
+        try:
+            r = H.fcgi_request(addr, P13 + '/test', timeout=5)
+            if r.status == 200:
+                return r
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError('service not answering on %r' % (addr,))
+
+
+def stop(proc, timeout=20.0):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout)
+
+
+def run_dir():
+    d = tempfile.mkdtemp(prefix='opendcre-process-')
+    cfg = os.path.join(d, 'opendcre.json')
+    with open(cfg, 'w') as f:
+        json.dump({'scan_cache': {'file': os.path.join(d, 'cache.json')}}, f)
+    return d, cfg
+
+
+def test_tcp_socket():
+    d, cfg = run_dir()
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([H.FCGI_EXE, '--config', cfg, '--socket', '127.0.0.1:%d' % port,
+                          '--workers', '2'], stderr=subprocess.PIPE)
+    try:
+        r = wait_port(('127.0.0.1', port), p)
+        H.expect_ok(r, {'status': 'ok'}, 'TCP socket')
+    finally:
+        assert stop(p) == 0
+
+
+def listening_unix(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(16)
+    return s
+
+
+def test_fd0():
+    """spawn-fcgi and lighttpd bin-path hand the listening socket over as fd 0."""
+    d, cfg = run_dir()
+    path = os.path.join(d, 'fd0.sock')
+    ls = listening_unix(path)
+    p = subprocess.Popen([H.FCGI_EXE, '--config', cfg, '--workers', '2'], stdin=ls.fileno(),
+                         stderr=subprocess.PIPE)
+    ls.close()
+    try:
+        H.expect_ok(wait_port(path, p), {'status': 'ok'}, 'fd 0 socket')
+    finally:
+        assert stop(p) == 0
+
+
+def test_spawn_fcgi():
+    import shutil
+    sf = shutil.which('spawn-fcgi')
+    if not sf:
+        H.log('spawn-fcgi not installed: covered by the fd 0 check only')
+        return
+    d, cfg = run_dir()
+    path = os.path.join(d, 'sf.sock')
+    out = subprocess.run([sf, '-s', path, '-F', '1', '-P', os.path.join(d, 'pid'), '--',
+                          H.FCGI_EXE, '--config', cfg, '--workers', '2'],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    pid = int(open(os.path.join(d, 'pid')).read())
+    try:
+        r = H.fcgi_request(path, P13 + '/test')
+        H.expect_ok(r, {'status': 'ok'}, 'spawn-fcgi')
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(200):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError('spawn-fcgi child did not stop on SIGTERM')
+
+
+def test_listen_fds():
+    """systemd socket activation: LISTEN_FDS=1, LISTEN_PID=<pid>, the socket on fd 3."""
+    d, cfg = run_dir()
+    path = os.path.join(d, 'sd.sock')
+    ls = listening_unix(path)
+    # the shell moves the socket from fd 0 to fd 3 and execs the service under its own pid
+    script = 'exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"'
+    p = subprocess.Popen(['/bin/sh', '-c', script, 'sh', H.FCGI_EXE, '--config', cfg,
+                          '--workers', '2'], stdin=ls.fileno(), stderr=subprocess.PIPE)
+    ls.close()
+    try:
+        H.expect_ok(wait_port(path, p), {'status': 'ok'}, 'LISTEN_FDS socket')
+    finally:
+        assert stop(p) == 0
+
+
+def test_no_socket():
+    d, cfg = run_dir()
+    p = subprocess.run([H.FCGI_EXE, '--config', cfg], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.returncode
+    assert 'no FastCGI socket' in p.stderr, p.stderr
+
+
+def test_usage_and_check():
+    d, cfg = run_dir()
+    p = subprocess.run([H.FCGI_EXE, '--no-such-flag'], capture_output=True, text=True)
+    assert p.returncode == 2, p.returncode
+    p = subprocess.run([H.FCGI_EXE, '--workers', '0', '--config', cfg], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and '--workers' in p.stderr, (p.returncode, p.stderr)
+    p = subprocess.run([H.FCGI_EXE, '--check-config', '--config', cfg], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    for flag in ('--help', '--version'):
+        p = subprocess.run([H.FCGI_EXE, flag], capture_output=True, text=True)
+        assert p.returncode == 0 and p.stdout, flag
+
+
+def test_bad_config():
+    d = tempfile.mkdtemp(prefix='opendcre-process-')
+    cfg = os.path.join(d, 'bad.json')
+    with open(cfg, 'w') as f:
+        f.write('{"plc": {"baud": 115201, "timeout": -1, "password": "s3cret-value"}}')
+    p = subprocess.run([H.FCGI_EXE, '--config', cfg, '--socket', os.path.join(d, 's.sock')],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, p.returncode
+    lines = p.stderr.strip().splitlines()
+    assert any(l.startswith(cfg + ': plc.baud: ') and 'baud rate' in l for l in lines), p.stderr
+    assert any(l.startswith(cfg + ': plc.timeout: ') for l in lines), p.stderr
+    assert any(l.startswith(cfg + ': plc: unknown key "password"') for l in lines), p.stderr
+    assert 's3cret-value' not in p.stderr, 'a value was echoed: ' + p.stderr
+    assert not os.path.exists(os.path.join(d, 's.sock')), 'socket created despite a bad config'
+    # env var OPENDCRE_CONFIG names the file too
+    p = subprocess.run([H.FCGI_EXE, '--check-config'], capture_output=True, text=True,
+                       env=dict(os.environ, OPENDCRE_CONFIG=cfg))
+    assert p.returncode == 1 and cfg in p.stderr, p.stderr
+    with open(cfg, 'w') as f:
+        f.write('{"plc": {\n  "baud": 9600\n  "timeout": 1\n}}')
+    p = subprocess.run([H.FCGI_EXE, '--check-config', '--config', cfg], capture_output=True,
+                       text=True)
+    assert p.returncode == 1 and 'line 3, column' in p.stderr, p.stderr
+
+
+def test_sigterm_drains():
+    """SIGTERM while a request is on the bus: that request still gets its full answer,
+    then every process exits and the main process exits 0."""
+    h = H.Harness('api.json', workers=2, name='sigterm', start_nginx=False)
+    h.start()
+    try:
+        result = {}
+
+        def slow():
+            # a scan-all takes at least one bus timeout (0.25 s) of silence to end
+            result['r'] = H.fcgi_request(h.sock, P13 + '/scan/force', timeout=30)
+        s0 = h.seq()
+        t = threading.Thread(target=slow)
+        t.start()
+        # the scan is on the bus once it has taken its sequence number; it then lasts at
+        # least one bus timeout (0.25 s) of silence
+        deadline = time.monotonic() + 10
+        while h.seq() == s0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert h.seq() != s0, 'the scan never reached the bus'
+        h.svc.send_signal(signal.SIGTERM)
+        t.join(30)
+        assert not t.is_alive(), 'request hung after SIGTERM'
+        r = result.get('r')
+        assert r is not None and r.status == 200, r
+        assert 'racks' in r.json(), r.body[:200]
+        rc = h.svc.wait(30)
+        assert rc == 0, 'main process exit status %s' % rc
+    finally:
+        h.stop(check=False)
+
+
+def main():
+    for exe in (H.FCGI_EXE, H.EMU_EXE):
+        if not os.access(exe, os.X_OK):
+            print('FAIL: %s not built' % exe)
+            raise SystemExit(1)
+    R.check('--socket HOST:PORT serves FastCGI over TCP', test_tcp_socket)
+    R.check('fd 0 listening socket (spawn-fcgi, lighttpd bin-path)', test_fd0)
+    R.check('spawn-fcgi -F 1 starts a working service', test_spawn_fcgi)
+    R.check('systemd LISTEN_FDS socket on fd 3', test_listen_fds)
+    R.check('no socket at all: exit 1 with a message', test_no_socket)
+    R.check('usage errors exit 2; --check-config, --help, --version exit 0', test_usage_and_check)
+    R.check('bad configuration refused with file, key and reason; secrets not echoed',
+            test_bad_config)
+    R.check('SIGTERM: the request in progress finishes, then exit 0', test_sigterm_drains)
+    R.finish()
+
+
+if __name__ == '__main__':
+    main()
