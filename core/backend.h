@@ -44,37 +44,38 @@ struct dcre_backend_ops {
 	const char *name; /* "PLC bus" */
 	/* {"firmware_version": ...} */
 	enum dcre_err (*version)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-				 struct dcre_msg *msg);
+	                         struct dcre_msg *msg);
 	/* Single-board scan: an array of boards in the scan-cache shape
 	 * ({"backend","board_id","devices":[{"device_id","device_type"}]}). */
 	enum dcre_err (*scan_board)(struct dcre_backend *b, const struct dcre_target *t,
-				    cJSON **boards, struct dcre_msg *msg);
+	                            cJSON **boards, struct dcre_msg *msg);
 	/* Scan-all of this backend: an array of boards in the same shape. */
 	enum dcre_err (*scan_all)(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg);
 	/* type: the lower-cased URL device type. */
 	enum dcre_err (*read)(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-			      cJSON **out, struct dcre_msg *msg);
+	                      cJSON **out, struct dcre_msg *msg);
 	/* type: the lower-cased 1.3 device_type segment, or NULL. */
-	enum dcre_err (*power)(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-			       enum dcre_power_action action, cJSON **out, struct dcre_msg *msg);
+	enum dcre_err (*power)(struct dcre_backend *b, const struct dcre_target *t,
+	                       const char *type, enum dcre_power_action action, cJSON **out,
+	                       struct dcre_msg *msg);
 	enum dcre_err (*asset)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-			       struct dcre_msg *msg);
+	                       struct dcre_msg *msg);
 	enum dcre_err (*boot_target)(struct dcre_backend *b, const struct dcre_target *t,
-				     enum dcre_boot_target target, cJSON **out,
-				     struct dcre_msg *msg);
+	                             enum dcre_boot_target target, cJSON **out,
+	                             struct dcre_msg *msg);
 	/* state: NULL = read; "on", "off", "no_override" = set. */
 	enum dcre_err (*led)(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-			     cJSON **out, struct dcre_msg *msg);
+	                     cJSON **out, struct dcre_msg *msg);
 	/* Already validated texts: state "1"/"0"/"-1", color hex text or "-1",
 	 * blink "1"/"0"/"-1". */
 	enum dcre_err (*chamber_led)(struct dcre_backend *b, const struct dcre_target *t,
-				     const char *state, const char *color, const char *blink,
-				     cJSON **out, struct dcre_msg *msg);
+	                             const char *state, const char *color, const char *blink,
+	                             cJSON **out, struct dcre_msg *msg);
 	/* speed: NULL = read; else the validated digits exactly as given. */
 	enum dcre_err (*fan)(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
-			     cJSON **out, struct dcre_msg *msg);
+	                     cJSON **out, struct dcre_msg *msg);
 	enum dcre_err (*host_info)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-				   struct dcre_msg *msg);
+	                           struct dcre_msg *msg);
 	enum dcre_err (*plc_config)(struct dcre_backend *b, cJSON **out, struct dcre_msg *msg);
 	void (*free)(struct dcre_backend *b);
 };

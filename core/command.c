@@ -52,8 +52,8 @@ static enum dcre_err no_plc(uint32_t board, struct dcre_msg *msg)
 /* Resolve the board (and, if device is not NULL, the device) of a request
  * to its backend (api.md §4.3-§4.5). */
 static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			     const char *device, struct dcre_target *t, struct dcre_backend **b,
-			     struct dcre_msg *msg)
+                             const char *device, struct dcre_target *t, struct dcre_backend **b,
+                             struct dcre_msg *msg)
 {
 	const char *board = m->var[DCRE_VAR_BOARD];
 	struct dcre_hexid id;
@@ -65,32 +65,34 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 	if (m->api == DCRE_API_12) {
 		if (!is_int || id.negative)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Error converting board_num to integer (board '%s' is "
-					    "not a non-negative hex number)",
-					    board);
+			                    "Error converting board_num to integer (board '%s' is "
+			                    "not a non-negative hex number)",
+			                    board);
 		if (id.value & 0x40000000u)
 			return dcre_msg_set(msg, DCRE_ENODEV,
-					    "BMC with board_num was not found. (board %s, no "
-					    "IPMI or Redfish board has this id)",
-					    board);
+			                    "BMC with board_num was not found. (board %s, no "
+			                    "IPMI or Redfish board has this id)",
+			                    board);
 		if (id.value > 0x00FFFFFF)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Error converting board_num to integer (board '%s' is "
-					    "above 00ffffff and is not a bridge board id)",
-					    board);
+			                    "Error converting board_num to integer (board '%s' is "
+			                    "above 00ffffff and is not a bridge board id)",
+			                    board);
 	} else {
 		const struct dcre_plc_config *p = &ctx->cfg->plc;
 		if (!is_int || id.negative || id.overflow || id.value > 0xFFFFFFFFu)
 			return dcre_msg_set(msg, DCRE_ENODEV,
-					    "Board ID (\"%s\") not associated with any registered "
-					    "devicebus handler.",
-					    board);
-		if (!dcre_config_has_plc(ctx->cfg) ? id.value > 0x3FFFFFFF
-						   : (id.value < p->board_lo || id.value > p->board_hi))
-			return dcre_msg_set(msg, DCRE_ENODEV,
-					    "Board ID (0x%08llx) not associated with any registered "
-					    "devicebus handler.",
-					    (unsigned long long)id.value);
+			                    "Board ID (\"%s\") not associated with any registered "
+			                    "devicebus handler.",
+			                    board);
+		if (!dcre_config_has_plc(ctx->cfg)
+		        ? id.value > 0x3FFFFFFF
+		        : (id.value < p->board_lo || id.value > p->board_hi))
+			return dcre_msg_set(
+			    msg, DCRE_ENODEV,
+			    "Board ID (0x%08llx) not associated with any registered "
+			    "devicebus handler.",
+			    (unsigned long long)id.value);
 	}
 	t->board = (uint32_t)id.value;
 	snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
@@ -105,12 +107,12 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 	if (!dev_int) {
 		if (m->api == DCRE_API_12)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Error converting device_num to integer (device '%s' "
-					    "is not a non-negative hex number)",
-					    device);
+			                    "Error converting device_num to integer (device '%s' "
+			                    "is not a non-negative hex number)",
+			                    device);
 		return dcre_msg_set(msg, DCRE_EINVAL,
-				    "PLC bus: device id '%s' of board %08x is not a hex number",
-				    device, t->board);
+		                    "PLC bus: device id '%s' of board %08x is not a hex number",
+		                    device, t->board);
 	}
 	char digits[64];
 	hex_digits(device, digits, sizeof(digits));
@@ -129,10 +131,10 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 }
 
 static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
-				 const struct dcre_target *t, struct dcre_msg *msg)
+                                 const struct dcre_target *t, struct dcre_msg *msg)
 {
 	return dcre_msg_set(msg, DCRE_ENOTSUP, "Command \"%s\" not supported for %s board %s", cmd,
-			    b->ops->name, t->board_hex);
+	                    b->ops->name, t->board_hex);
 }
 
 /* ---- scan ---- */
@@ -233,7 +235,7 @@ static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, str
 }
 
 static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				  cJSON **out, struct dcre_msg *msg)
+                                  cJSON **out, struct dcre_msg *msg)
 {
 	cJSON *doc = NULL;
 	const char *want_rack = m->op == DCRE_OP_SCAN_RACK ? m->var[DCRE_VAR_RACK] : NULL;
@@ -249,7 +251,7 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 		{
 			cJSON *b;
 			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
-				cJSON_AddItemToArray(boards, render_board(b, m->api));
+			    cJSON_AddItemToArray(boards, render_board(b, m->api));
 		}
 	} else {
 		cJSON *racks = cJSON_AddArrayToObject(res, "racks");
@@ -263,7 +265,7 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 			cJSON *boards = cJSON_AddArrayToObject(r, "boards");
 			cJSON *b;
 			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
-				cJSON_AddItemToArray(boards, render_board(b, m->api));
+			    cJSON_AddItemToArray(boards, render_board(b, m->api));
 			cJSON_AddItemToArray(racks, r);
 		}
 		if (want_rack && cJSON_GetArraySize(racks) == 0) {
@@ -271,8 +273,9 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 			cJSON *errs = cJSON_GetObjectItem(doc, "errors"), *eo;
 			cJSON_ArrayForEach(eo, errs)
 			{
-				dcre_msg_append(msg, "%s %s", eo == errs->child ? " (failed backends:" : ";",
-						cJSON_GetStringValue(cJSON_GetObjectItem(eo, "message")));
+				dcre_msg_append(
+				    msg, "%s %s", eo == errs->child ? " (failed backends:" : ";",
+				    cJSON_GetStringValue(cJSON_GetObjectItem(eo, "message")));
 				if (!eo->next)
 					dcre_msg_append(msg, ")");
 			}
@@ -290,7 +293,7 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 }
 
 static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				    cJSON **out, struct dcre_msg *msg)
+                                    cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -304,8 +307,7 @@ static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_rout
 	cJSON *res = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(res, "boards");
 	cJSON *it;
-	cJSON_ArrayForEach(it, boards)
-		cJSON_AddItemToArray(arr, render_board(it, m->api));
+	cJSON_ArrayForEach(it, boards) cJSON_AddItemToArray(arr, render_board(it, m->api));
 	cJSON_Delete(boards);
 	*out = res;
 	return DCRE_OK;
@@ -314,7 +316,7 @@ static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_rout
 /* ---- device commands ---- */
 
 static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				 cJSON **out, struct dcre_msg *msg)
+                                 cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -330,8 +332,8 @@ static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_m
 	return DCRE_OK;
 }
 
-static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			      cJSON **out, struct dcre_msg *msg)
+static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                              struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -348,13 +350,13 @@ static int power_action_index(const char *s, bool any_case)
 {
 	for (int i = 0; i < 4; i++)
 		if (any_case ? strcasecmp(s, power_actions[i]) == 0
-			     : strcmp(s, power_actions[i]) == 0)
+		             : strcmp(s, power_actions[i]) == 0)
 			return i;
 	return -1;
 }
 
 static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *route,
-			       cJSON **out, struct dcre_msg *msg)
+                               cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_route_match m = *route;
 	struct dcre_target t;
@@ -364,8 +366,8 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 	if (m.api == DCRE_API_12) {
 		/* old style: /power/<action>/<board>/<device> rotates the values */
 		if (power_action_index(m.var[DCRE_VAR_BOARD], true) >= 0) {
-			const char *new_device = m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION]
-									: "status";
+			const char *new_device =
+			    m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION] : "status";
 			action = m.var[DCRE_VAR_BOARD];
 			m.var[DCRE_VAR_BOARD] = m.var[DCRE_VAR_DEVICE];
 			m.var[DCRE_VAR_DEVICE] = new_device;
@@ -379,16 +381,16 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 	int a = power_action_index(action, m.api == DCRE_API_12);
 	if (a < 0)
 		return dcre_msg_set(msg, DCRE_EINVAL,
-				    "Invalid power action '%s' (expected on, off, cycle or status)",
-				    action);
+		                    "Invalid power action '%s' (expected on, off, cycle or status)",
+		                    action);
 	char *type = m.var[DCRE_VAR_TYPE] ? lower(m.var[DCRE_VAR_TYPE]) : NULL;
 	e = b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg);
 	free(type);
 	return e;
 }
 
-static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			       cJSON **out, struct dcre_msg *msg)
+static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                               struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -397,15 +399,15 @@ static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_mat
 		return e;
 	if (m->api == DCRE_API_12 && b == ctx->plc)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
-				    "Asset information via PLC not supported yet. (board %s)",
-				    t.board_hex);
+		                    "Asset information via PLC not supported yet. (board %s)",
+		                    t.board_hex);
 	if (!b->ops->asset)
 		return unsupported("asset", b, &t, msg);
 	return b->ops->asset(b, &t, out, msg);
 }
 
 static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				     cJSON **out, struct dcre_msg *msg)
+                                     cJSON **out, struct dcre_msg *msg)
 {
 	static const char *const names[] = {"no_override", "hdd", "pxe"};
 	struct dcre_target t;
@@ -416,17 +418,17 @@ static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_rou
 		return e;
 	if (m->api == DCRE_API_12 && b == ctx->plc)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
-				    "Boot target operation via PLC not supported yet. (board %s)",
-				    t.board_hex);
+		                    "Boot target operation via PLC not supported yet. (board %s)",
+		                    t.board_hex);
 	if (m->var[DCRE_VAR_TARGET]) {
 		for (int i = 0; i < 3; i++)
 			if (strcmp(m->var[DCRE_VAR_TARGET], names[i]) == 0)
 				target = (enum dcre_boot_target)i;
 		if (target == DCRE_BOOT_GET)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Invalid boot target '%s' (expected pxe, hdd or "
-					    "no_override)",
-					    m->var[DCRE_VAR_TARGET]);
+			                    "Invalid boot target '%s' (expected pxe, hdd or "
+			                    "no_override)",
+			                    m->var[DCRE_VAR_TARGET]);
 	}
 	if (!b->ops->boot_target)
 		return unsupported("boot_target", b, &t, msg);
@@ -434,7 +436,7 @@ static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_rou
 }
 
 static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				  cJSON **out, struct dcre_msg *msg)
+                                  cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -450,27 +452,28 @@ static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_
 		struct dcre_hexid id;
 		if (dcre_number_parse_hex(device, &id) != DCRE_OK || id.negative) {
 			if (m->api == DCRE_API_12)
-				return dcre_msg_set(msg, DCRE_EINVAL,
-						    "Error converting device_num to integer "
-						    "(device '%s' is not a non-negative hex number)",
-						    device);
+				return dcre_msg_set(
+				    msg, DCRE_EINVAL,
+				    "Error converting device_num to integer "
+				    "(device '%s' is not a non-negative hex number)",
+				    device);
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Invalid device id '%s' for location (expected a hex "
-					    "number up to ffff)",
-					    device);
+			                    "Invalid device id '%s' for location (expected a hex "
+			                    "number up to ffff)",
+			                    device);
 		}
 		if (id.overflow || id.value > 0xFFFF)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Invalid device id '%s' for location (above ffff)",
-					    device);
+			                    "Invalid device id '%s' for location (above ffff)",
+			                    device);
 		dev = (int32_t)id.value;
 	}
 	*out = dcre_convert_location(dev);
 	return DCRE_OK;
 }
 
-static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			     cJSON **out, struct dcre_msg *msg)
+static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                             struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -481,13 +484,12 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		return e;
 	if (m->api == DCRE_API_12 && color)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
-				    "LED color setting is not supported yet. (board %s device %s)",
-				    t.board_hex, t.device_hex);
+		                    "LED color setting is not supported yet. (board %s device %s)",
+		                    t.board_hex, t.device_hex);
 	if (state && strcmp(state, "on") != 0 && strcmp(state, "off") != 0 &&
 	    (m->api == DCRE_API_12 || strcmp(state, "no_override") != 0))
-		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)",
-				    state,
-				    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
+		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)", state,
+		                    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
 	if (!color)
 		return b->ops->led(b, &t, state, out, msg);
 
@@ -500,9 +502,9 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		if (dcre_number_parse_hex(color, &id) != DCRE_OK || id.negative || id.overflow ||
 		    id.value > 0xFFFFFF)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Invalid LED color '%s' (expected no_override or a hex "
-					    "value from 000000 to ffffff)",
-					    color);
+			                    "Invalid LED color '%s' (expected no_override or a hex "
+			                    "value from 000000 to ffffff)",
+			                    color);
 		co = color;
 	}
 	const char *bl;
@@ -514,16 +516,16 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		bl = "-1";
 	else
 		return dcre_msg_set(msg, DCRE_EINVAL,
-				    "Invalid blink state '%s' (expected blink, steady or "
-				    "no_override)",
-				    blink);
+		                    "Invalid blink state '%s' (expected blink, steady or "
+		                    "no_override)",
+		                    blink);
 	if (!b->ops->chamber_led)
 		return unsupported("chamber_led", b, &t, msg);
 	return b->ops->chamber_led(b, &t, st, co, bl, out, msg);
 }
 
 static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-			     struct dcre_msg *msg)
+                             struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -535,19 +537,19 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 		char *digits = NULL;
 		int64_t v = -1;
 		bool ok = dcre_number_parse_int(speed, strlen(speed), &digits) == DCRE_OK &&
-			  dcre_number_int_to_i64(digits, &v) == DCRE_OK && v >= 0 && v <= 10000;
+		          dcre_number_int_to_i64(digits, &v) == DCRE_OK && v >= 0 && v <= 10000;
 		free(digits);
 		if (!ok)
 			return dcre_msg_set(msg, DCRE_EINVAL,
-					    "Invalid fan speed '%s' (expected an integer from 0 to "
-					    "10000 rpm)",
-					    speed);
+			                    "Invalid fan speed '%s' (expected an integer from 0 to "
+			                    "10000 rpm)",
+			                    speed);
 	}
 	return b->ops->fan(b, &t, speed, out, msg);
 }
 
 static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-				   cJSON **out, struct dcre_msg *msg)
+                                   cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -564,13 +566,13 @@ static enum dcre_err cmd_plc_config(struct dcre_ctx *ctx, cJSON **out, struct dc
 	if (!ctx->plc || ctx->cfg->plc.hardware_type != DCRE_HW_RPI_HAT ||
 	    !ctx->plc->ops->plc_config)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
-				    "Unsupported hardware type in use. Unable to retrieve modem "
-				    "configuration.");
+		                    "Unsupported hardware type in use. Unable to retrieve modem "
+		                    "configuration.");
 	return ctx->plc->ops->plc_config(ctx->plc, out, msg);
 }
 
-enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			       cJSON **out, struct dcre_msg *msg)
+enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                               struct dcre_msg *msg)
 {
 	*out = NULL;
 	msg->text[0] = '\0';

@@ -20,7 +20,7 @@ struct dcre_ctx {
 
 /* Run the matched route. On success *out is the answer body (caller owns);
  * on failure msg says what failed (the caller answers 500). */
-enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-			       cJSON **out, struct dcre_msg *msg);
+enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                               struct dcre_msg *msg);
 
 #endif

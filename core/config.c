@@ -21,7 +21,7 @@ struct loader {
 };
 
 __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, const char *key,
-							  const char *fmt, ...)
+                                                          const char *fmt, ...)
 {
 	va_list ap;
 
@@ -75,9 +75,9 @@ static void check_duplicates(struct loader *ld, const cJSON *node, const char *p
 			for (const cJSON *d = c->next; d; d = d->next)
 				if (c->string && d->string && strcmp(c->string, d->string) == 0)
 					problem(ld, path[0] ? path : "(top level)",
-						"key \"%s\" appears twice", c->string);
+					        "key \"%s\" appears twice", c->string);
 			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
-				 c->string ? c->string : "");
+			         c->string ? c->string : "");
 		} else {
 			int idx = 0;
 			for (const cJSON *p = node->child; p != c; p = p->next)
@@ -106,7 +106,7 @@ static cJSON *parse_json(struct loader *ld, const char *text, size_t len)
 		ld->problems++;
 		if (ld->errs)
 			fprintf(ld->errs, "%s: line %d, column %d: invalid JSON\n", ld->file, line,
-				col);
+			        col);
 		return NULL;
 	}
 	if (!cJSON_IsObject(root)) {
@@ -120,7 +120,7 @@ static cJSON *parse_json(struct loader *ld, const char *text, size_t len)
 
 /* Every key of obj must be in allowed (NULL-terminated). */
 static void check_keys(struct loader *ld, const cJSON *obj, const char *path,
-		       const char *const *allowed)
+                       const char *const *allowed)
 {
 	for (const cJSON *c = obj->child; c; c = c->next) {
 		bool ok = false;
@@ -138,7 +138,7 @@ static char *key_path(const char *section, const char *key)
 }
 
 static void get_bool(struct loader *ld, const cJSON *obj, const char *sec, const char *key,
-		     bool *out)
+                     bool *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v)
@@ -152,7 +152,7 @@ static void get_bool(struct loader *ld, const cJSON *obj, const char *sec, const
 }
 
 static void get_number(struct loader *ld, const cJSON *obj, const char *sec, const char *key,
-		       double lo, double hi, bool lo_open, double *out)
+                       double lo, double hi, bool lo_open, double *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v)
@@ -162,14 +162,14 @@ static void get_number(struct loader *ld, const cJSON *obj, const char *sec, con
 		problem(ld, kp, "must be a number");
 	else if ((lo_open ? v->valuedouble <= lo : v->valuedouble < lo) || v->valuedouble > hi)
 		problem(ld, kp, "%g is out of range (%s%g to %g)", v->valuedouble,
-			lo_open ? "more than " : "", lo, hi);
+		        lo_open ? "more than " : "", lo, hi);
 	else
 		*out = v->valuedouble;
 	free(kp);
 }
 
-static void get_int(struct loader *ld, const cJSON *obj, const char *sec, const char *key,
-		    long lo, long hi, int *out)
+static void get_int(struct loader *ld, const cJSON *obj, const char *sec, const char *key, long lo,
+                    long hi, int *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v)
@@ -193,7 +193,7 @@ static char *resolve(const struct loader *ld, const char *p)
 }
 
 static void get_path(struct loader *ld, const cJSON *obj, const char *sec, const char *key,
-		     char **out)
+                     char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v)
@@ -215,8 +215,8 @@ static bool get_id(struct loader *ld, const cJSON *v, const char *kp, uint64_t m
 		struct dcre_hexid id;
 		if (dcre_number_parse_hex(v->valuestring, &id) || id.negative || id.overflow ||
 		    id.value > max) {
-			problem(ld, kp, "\"%s\" is not a hex value from 0 to 0x%llx", v->valuestring,
-				(unsigned long long)max);
+			problem(ld, kp, "\"%s\" is not a hex value from 0 to 0x%llx",
+			        v->valuestring, (unsigned long long)max);
 			return false;
 		}
 		*out = id.value;
@@ -228,7 +228,7 @@ static bool get_id(struct loader *ld, const cJSON *v, const char *kp, uint64_t m
 		return true;
 	}
 	problem(ld, kp, "must be a hex string or an integer from 0 to 0x%llx",
-		(unsigned long long)max);
+	        (unsigned long long)max);
 	return false;
 }
 
@@ -237,7 +237,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	unsigned v[6];
 	char tail;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
+	           &tail) != 6)
 		return false;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];
@@ -283,7 +283,7 @@ static void load_gpio(struct loader *ld, const cJSON *g, struct dcre_plc_config 
 		p->gpio.chip = dcre_xstrdup(chip->valuestring);
 	}
 	unsigned *lines[] = {&p->gpio.cmd, &p->gpio.freq, &p->gpio.inh, &p->gpio.nsleep,
-			     &p->gpio.select};
+	                     &p->gpio.select};
 	for (int i = 0; i < 5; i++) {
 		int v = (int)*lines[i];
 		get_int(ld, g, "plc.gpio", keys[i + 1], 0, 1023, &v);
@@ -293,15 +293,15 @@ static void load_gpio(struct loader *ld, const cJSON *g, struct dcre_plc_config 
 		for (int j = i + 1; j < 5; j++)
 			if (*lines[i] == *lines[j])
 				problem(ld, "plc.gpio", "%s and %s use the same line offset %u",
-					keys[i + 1], keys[j + 1], *lines[i]);
+				        keys[i + 1], keys[j + 1], *lines[i]);
 }
 
 static void load_plc(struct loader *ld, const cJSON *s, struct dcre_plc_config *p)
 {
 	static const char *const keys[] = {
-		"enabled",	"hardware_type", "device",	   "baud",	 "lockfile",
-		"timeout",	"retry_limit",	 "time_slice",	   "mac_address", "board_id_range",
-		"gpio",		"modem_reg0",	 "modem_reg1",	   NULL};
+	    "enabled", "hardware_type", "device",     "baud",        "lockfile",
+	    "timeout", "retry_limit",   "time_slice", "mac_address", "board_id_range",
+	    "gpio",    "modem_reg0",    "modem_reg1", NULL};
 	const cJSON *v;
 
 	if (!cJSON_IsObject(s)) {
@@ -331,9 +331,9 @@ static void load_plc(struct loader *ld, const cJSON *s, struct dcre_plc_config *
 			}
 		if (!ok)
 			problem(ld, "plc.baud",
-				"%s is not a supported baud rate (9600, 19200, 38400, 57600, "
-				"115200, 230400)",
-				cJSON_IsNumber(v) ? "value" : "non-number");
+			        "%s is not a supported baud rate (9600, 19200, 38400, 57600, "
+			        "115200, 230400)",
+			        cJSON_IsNumber(v) ? "value" : "non-number");
 	}
 	get_path(ld, s, "plc", "lockfile", &p->lockfile);
 	get_number(ld, s, "plc", "timeout", 0, 10, true, &p->timeout);
@@ -342,7 +342,8 @@ static void load_plc(struct loader *ld, const cJSON *s, struct dcre_plc_config *
 	v = cJSON_GetObjectItemCaseSensitive(s, "mac_address");
 	if (v) {
 		if (!cJSON_IsString(v) || !parse_mac(v->valuestring, p->mac))
-			problem(ld, "plc.mac_address", "must be a string like \"aa:bb:cc:dd:ee:ff\"");
+			problem(ld, "plc.mac_address",
+			        "must be a string like \"aa:bb:cc:dd:ee:ff\"");
 		else
 			p->mac_set = true;
 	}
@@ -352,9 +353,9 @@ static void load_plc(struct loader *ld, const cJSON *s, struct dcre_plc_config *
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
 			problem(ld, "plc.board_id_range", "must be [lo, hi]");
 		else if (get_id(ld, cJSON_GetArrayItem(v, 0), "plc.board_id_range[0]", 0x3FFFFFFF,
-				&lo) &&
-			 get_id(ld, cJSON_GetArrayItem(v, 1), "plc.board_id_range[1]", 0x3FFFFFFF,
-				&hi)) {
+		                &lo) &&
+		         get_id(ld, cJSON_GetArrayItem(v, 1), "plc.board_id_range[1]", 0x3FFFFFFF,
+		                &hi)) {
 			if (lo > hi)
 				problem(ld, "plc.board_id_range", "lo is above hi");
 			p->board_lo = (uint32_t)lo;
@@ -402,9 +403,9 @@ static void load_log(struct loader *ld, const cJSON *s, struct dcre_config *cfg)
 		const char *name;
 		enum dcre_log_level level;
 	} levels[] = {{"error", DCRE_LOG_ERROR},
-		      {"warning", DCRE_LOG_WARNING},
-		      {"info", DCRE_LOG_INFO},
-		      {"debug", DCRE_LOG_DEBUG}};
+	              {"warning", DCRE_LOG_WARNING},
+	              {"info", DCRE_LOG_INFO},
+	              {"debug", DCRE_LOG_DEBUG}};
 	const cJSON *v;
 
 	if (!cJSON_IsObject(s)) {
@@ -422,7 +423,7 @@ static void load_log(struct loader *ld, const cJSON *s, struct dcre_config *cfg)
 			}
 		if (!ok)
 			problem(ld, "log.level",
-				"must be \"error\", \"warning\", \"info\" or \"debug\"");
+			        "must be \"error\", \"warning\", \"info\" or \"debug\"");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(s, "target");
 	if (v) {
@@ -441,7 +442,7 @@ static void load_log(struct loader *ld, const cJSON *s, struct dcre_config *cfg)
 }
 
 struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_overrides *ov,
-				     FILE *errs)
+                                     FILE *errs)
 {
 	struct dcre_config *cfg = dcre_xcalloc(1, sizeof(*cfg));
 	char *dircopy = dcre_xstrdup(path);
@@ -465,8 +466,7 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	if (!root)
 		goto out;
 
-	static const char *const sections[] = {"plc", "ipmi", "redfish", "scan_cache", "log",
-					       NULL};
+	static const char *const sections[] = {"plc", "ipmi", "redfish", "scan_cache", "log", NULL};
 	check_keys(&ld, root, "(top level)", sections);
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "plc");
 	if (s || (ov && ov->serial))

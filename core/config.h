@@ -60,7 +60,7 @@ struct dcre_config_overrides {
  * problem ("<file>: <key path>: <problem>") to errs. Caller frees the
  * result with dcre_config_free(). */
 struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_overrides *ov,
-				     FILE *errs);
+                                     FILE *errs);
 void dcre_config_free(struct dcre_config *cfg);
 
 /* True if a PLC bus is configured and enabled. */

@@ -260,7 +260,7 @@ static enum dcre_err parse_int(const char *p, size_t len, char **digits, struct 
 
 	if (dcre_number_parse_int(p, len, digits) != DCRE_OK)
 		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', not a decimal integer",
-				    echo(p, len, e));
+		                    echo(p, len, e));
 	return DCRE_OK;
 }
 
@@ -273,10 +273,10 @@ static enum dcre_err parse_double(const char *p, size_t len, double *v, struct d
 		return DCRE_OK;
 	case DCRE_ERANGE:
 		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', too large for a double",
-				    echo(p, len, e));
+		                    echo(p, len, e));
 	default:
 		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', not a decimal number",
-				    echo(p, len, e));
+		                    echo(p, len, e));
 	}
 }
 
@@ -289,14 +289,14 @@ static bool digits_to_double(const char *digits, double *v)
 }
 
 static enum dcre_err put_double(cJSON *obj, const char *key, double v, const char *p, size_t len,
-				struct dcre_msg *why)
+                                struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 	cJSON *item = dcre_json_double(v);
 
 	if (!item)
 		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', %s is not a finite number",
-				    echo(p, len, e), key);
+		                    echo(p, len, e), key);
 	put(obj, key, item);
 	return DCRE_OK;
 }
@@ -304,15 +304,16 @@ static enum dcre_err put_double(cJSON *obj, const char *key, double v, const cha
 /* ---- read conversions (conversions.md §4-§6) ---- */
 
 static enum dcre_err thermistor(const char *digits, const char *p, size_t len, cJSON *obj,
-				struct dcre_msg *why)
+                                struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 	double a, t;
 
 	if ((digits[0] != '-' && (strlen(digits) > 5 || strtol(digits, NULL, 10) >= 65535)) ||
 	    !digits_to_double(digits, &a))
-		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', out of range for a thermistor",
-				    echo(p, len, e));
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "answered '%s', out of range for a thermistor",
+		                    echo(p, len, e));
 	/* Multiply and add are separate double operations (-ffp-contract=off
 	 * keeps the compiler from fusing them). */
 	if (a > 745) {
@@ -335,7 +336,7 @@ static enum dcre_err thermistor(const char *digits, const char *p, size_t len, c
 }
 
 static enum dcre_err humidity(const char *digits, const char *p, size_t len, cJSON *obj,
-			      struct dcre_msg *why)
+                              struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 	int64_t r;
@@ -343,8 +344,9 @@ static enum dcre_err humidity(const char *digits, const char *p, size_t len, cJS
 	double h, t;
 
 	if (dcre_number_int_to_i64(digits, &r) != DCRE_OK || r > 0xFFFFFFFFll)
-		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', out of range for a humidity sensor",
-				    echo(p, len, e));
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "answered '%s', out of range for a humidity sensor",
+		                    echo(p, len, e));
 	/* Two's complement bits; the masks make logical and arithmetic shifts
 	 * agree. */
 	u = (uint64_t)r;
@@ -364,7 +366,7 @@ static bool is_integer_type(const char *type)
 }
 
 enum dcre_err dcre_convert_read(enum dcre_api api, const char *type, const char *payload,
-				size_t len, cJSON **out, struct dcre_msg *why)
+                                size_t len, cJSON **out, struct dcre_msg *why)
 {
 	enum dcre_err rc = DCRE_EPROTO;
 	char e[ECHO_BUFSZ];
@@ -409,13 +411,13 @@ enum dcre_err dcre_convert_read(enum dcre_api api, const char *type, const char 
 	} else if (strcmp(type, "led") == 0) {
 		if (strcmp(digits, "0") != 0 && strcmp(digits, "1") != 0) {
 			rc = dcre_msg_set(why, DCRE_EPROTO,
-					  "answered '%s', not an LED state (expected 0 or 1)",
-					  echo(payload, len, e));
+			                  "answered '%s', not an LED state (expected 0 or 1)",
+			                  echo(payload, len, e));
 			goto out;
 		}
 		put_str(obj, "led_state", digits[0] == '1' ? "on" : "off");
 	} else if (strcmp(type, "fan_speed") == 0 ||
-		   (api == DCRE_API_13 && strcmp(type, "vapor_fan") == 0)) {
+	           (api == DCRE_API_13 && strcmp(type, "vapor_fan") == 0)) {
 		if (api == DCRE_API_13)
 			put_str(obj, "fan_mode", "auto");
 		put(obj, "speed_rpm", dcre_json_digits(digits));
@@ -434,21 +436,21 @@ out:
 /* ---- power and battery (conversions.md §8) ---- */
 
 static enum dcre_err power_field(const struct field *f, const char *name, char **digits,
-				 struct dcre_msg *why)
+                                 struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 
 	if (dcre_number_parse_int(f->p, f->len, digits) != DCRE_OK)
 		return dcre_msg_set(why, DCRE_EPROTO, "answered %s '%s', not a decimal integer",
-				    name, echo(f->p, f->len, e));
+		                    name, echo(f->p, f->len, e));
 	return DCRE_OK;
 }
 
 /* value = (raw * scale - b) * (1 / m), in this order (ADM1276 direct
  * format). */
 static enum dcre_err pmbus_value(cJSON *obj, const char *key, const char *digits, double scale,
-				 double b, double m, const char *p, size_t len,
-				 struct dcre_msg *why)
+                                 double b, double m, const char *p, size_t len,
+                                 struct dcre_msg *why)
 {
 	double v;
 
@@ -461,7 +463,7 @@ static enum dcre_err pmbus_value(cJSON *obj, const char *key, const char *digits
 }
 
 static enum dcre_err power4(const struct field *f, const char *payload, size_t len, cJSON *obj,
-			    struct dcre_msg *why)
+                            struct dcre_msg *why)
 {
 	static const char *const names[4] = {"status", "power", "voltage", "current"};
 	enum dcre_err rc = DCRE_OK;
@@ -476,8 +478,8 @@ static enum dcre_err power4(const struct field *f, const char *payload, size_t l
 		goto out;
 	if (dcre_number_int_to_i64(d[0], &status) != DCRE_OK) {
 		rc = dcre_msg_set(why, DCRE_EPROTO,
-				  "answered status '%s', out of the signed 64-bit range",
-				  echo(f[0].p, f[0].len, e));
+		                  "answered status '%s', out of the signed 64-bit range",
+		                  echo(f[0].p, f[0].len, e));
 		goto out;
 	}
 	put_str(obj, "power_status", ((uint64_t)status & 0x40) ? "off" : "on");
@@ -487,11 +489,11 @@ static enum dcre_err power4(const struct field *f, const char *payload, size_t l
 	put_text(obj, "pmbus_raw", payload, len);
 	rc = pmbus_value(obj, "input_power", d[1], 100.0, 0.0, 6043.0, payload, len, why);
 	if (rc == DCRE_OK)
-		rc = pmbus_value(obj, "input_voltage", d[2], 100.0, 0.0, 19199.0, payload, len,
-				 why);
+		rc =
+		    pmbus_value(obj, "input_voltage", d[2], 100.0, 0.0, 19199.0, payload, len, why);
 	if (rc == DCRE_OK)
 		rc = pmbus_value(obj, "output_current", d[3], 10.0, 20745.0, 807.0, payload, len,
-				 why);
+		                 why);
 out:
 	for (i = 3; i >= 0; i--)
 		free(d[i]);
@@ -512,7 +514,7 @@ static enum dcre_err battery(const struct field *f, cJSON *obj, struct dcre_msg 
 }
 
 enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t len, cJSON **out,
-				 struct dcre_msg *why)
+                                 struct dcre_msg *why)
 {
 	struct field f[MAX_FIELDS];
 	enum dcre_err rc;
@@ -526,9 +528,9 @@ enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t 
 	*out = NULL;
 	n = split(payload, len, f);
 	if (n != 4 && !(api == DCRE_API_13 && n == 2))
-		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', expected %s comma-separated fields",
-				    echo(payload, len, e),
-				    api == DCRE_API_13 ? "4 (power) or 2 (battery)" : "4");
+		return dcre_msg_set(
+		    why, DCRE_EPROTO, "answered '%s', expected %s comma-separated fields",
+		    echo(payload, len, e), api == DCRE_API_13 ? "4 (power) or 2 (battery)" : "4");
 	obj = new_object();
 	rc = n == 4 ? power4(f, payload, len, obj, why) : battery(f, obj, why);
 	if (rc != DCRE_OK) {
@@ -541,14 +543,13 @@ enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t 
 
 /* ---- other payloads (conversions.md §9) ---- */
 
-enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out,
-				 struct dcre_msg *why)
+enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out, struct dcre_msg *why)
 {
 	static const char *const board[] = {"manufacturer", "part_number", "product_name",
-					    "serial_number"};
+	                                    "serial_number"};
 	static const char *const chassis[] = {"chassis_type", "part_number", "serial_number"};
-	static const char *const product[] = {"asset_tag",   "manufacturer",  "part_number",
-					      "product_name", "serial_number", "version"};
+	static const char *const product[] = {"asset_tag",    "manufacturer",  "part_number",
+	                                      "product_name", "serial_number", "version"};
 	struct field f[MAX_FIELDS];
 	char e[ECHO_BUFSZ];
 	cJSON *obj, *sub;
@@ -560,8 +561,8 @@ enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out,
 	n = split(payload, len, f);
 	if (n != 13)
 		return dcre_msg_set(why, DCRE_EPROTO,
-				    "answered '%s', expected 13 comma-separated fields, got %zu",
-				    echo(payload, len, e), n);
+		                    "answered '%s', expected 13 comma-separated fields, got %zu",
+		                    echo(payload, len, e), n);
 	obj = new_object();
 	sub = new_object();
 	for (i = 0; i < 4; i++, k++)
@@ -580,7 +581,7 @@ enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out,
 }
 
 enum dcre_err dcre_convert_boot_target(const char *payload, size_t len, const char **target,
-				       struct dcre_msg *why)
+                                       struct dcre_msg *why)
 {
 	static const char *const names[] = {"no_override", "hdd", "pxe"};
 	char e[ECHO_BUFSZ];
@@ -590,14 +591,14 @@ enum dcre_err dcre_convert_boot_target(const char *payload, size_t len, const ch
 	*target = NULL;
 	if (len != 2 || payload[0] != 'B' || payload[1] < '0' || payload[1] > '2')
 		return dcre_msg_set(why, DCRE_EPROTO,
-				    "answered '%s', not a boot target (expected B0, B1 or B2)",
-				    echo(payload, len, e));
+		                    "answered '%s', not a boot target (expected B0, B1 or B2)",
+		                    echo(payload, len, e));
 	*target = names[payload[1] - '0'];
 	return DCRE_OK;
 }
 
 enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **out,
-				       struct dcre_msg *why)
+                                       struct dcre_msg *why)
 {
 	struct field f[MAX_FIELDS];
 	char e[ECHO_BUFSZ];
@@ -610,9 +611,9 @@ enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **
 	n = split(payload, len, f);
 	if (n != 3)
 		return dcre_msg_set(why, DCRE_EPROTO,
-				    "answered '%s', expected 3 comma-separated fields "
-				    "(state,color,blink)",
-				    echo(payload, len, e));
+		                    "answered '%s', expected 3 comma-separated fields "
+		                    "(state,color,blink)",
+		                    echo(payload, len, e));
 	obj = new_object();
 	put_str(obj, "led_state", field_is(&f[0], "1") ? "on" : "off");
 	put_text(obj, "led_color", f[1].p, f[1].len);
@@ -622,7 +623,7 @@ enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **
 }
 
 enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **out,
-				     struct dcre_msg *why)
+                                     struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 	cJSON *obj, *hosts, *ips;
@@ -648,14 +649,14 @@ enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **ou
 		start = i + 1;
 		if (flen == 0 || (p[0] != 'i' && p[0] != 'h')) {
 			dcre_msg_set(why, DCRE_EPROTO,
-				     "answered '%s', field %zu %s (expected i<address> or h<name>)",
-				     echo(payload, len, e), nf,
-				     flen == 0 ? "is empty" : "has an unknown leading character");
+			             "answered '%s', field %zu %s (expected i<address> or h<name>)",
+			             echo(payload, len, e), nf,
+			             flen == 0 ? "is empty" : "has an unknown leading character");
 			cJSON_Delete(obj);
 			return DCRE_EPROTO;
 		}
 		if (!cJSON_AddItemToArray(p[0] == 'i' ? ips : hosts,
-					  dcre_convert_text(p + 1, flen - 1)))
+		                          dcre_convert_text(p + 1, flen - 1)))
 			abort();
 	}
 	*out = obj;

@@ -25,22 +25,22 @@ enum dcre_api {
 /* read: type is the lower-cased URL device type. Caller owns *out
  * (cJSON_Delete). */
 enum dcre_err dcre_convert_read(enum dcre_api api, const char *type, const char *payload,
-				size_t len, cJSON **out, struct dcre_msg *why);
+                                size_t len, cJSON **out, struct dcre_msg *why);
 /* power payload: 4-field form; in the 1.3 API also the 2-field battery form. */
 enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t len, cJSON **out,
-				 struct dcre_msg *why);
+                                 struct dcre_msg *why);
 /* asset: exactly 13 fields -> {board_info, chassis_info, product_info}. */
 enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out,
-				 struct dcre_msg *why);
+                                 struct dcre_msg *why);
 /* boot target: "B0"/"B1"/"B2" -> "no_override"/"hdd"/"pxe" (static string). */
 enum dcre_err dcre_convert_boot_target(const char *payload, size_t len, const char **target,
-				       struct dcre_msg *why);
+                                       struct dcre_msg *why);
 /* chamber LED: "state,color,blink" -> {blink_state, led_color, led_state}. */
 enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **out,
-				       struct dcre_msg *why);
+                                       struct dcre_msg *why);
 /* host info: "i10.10.1.15,htest-server0" -> {hostnames, ip_addresses}. */
 enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **out,
-				     struct dcre_msg *why);
+                                     struct dcre_msg *why);
 /* version payload as a JSON string: UTF-8 if valid, else ISO-8859-1. Never
  * fails. Caller owns the result. */
 cJSON *dcre_convert_text(const char *payload, size_t len);

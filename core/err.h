@@ -34,12 +34,14 @@ struct dcre_msg {
 /* Replace the message (printf-style). Returns err so callers can write
  * `return dcre_msg_set(m, DCRE_EINVAL, "...")`. m may be NULL. */
 enum dcre_err dcre_msg_set(struct dcre_msg *m, enum dcre_err err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend context to the message already in m ("PLC bus: " + old text). */
-void dcre_msg_prefix(struct dcre_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dcre_msg_prefix(struct dcre_msg *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Append to the message (printf-style), truncating at the buffer's end. */
-void dcre_msg_append(struct dcre_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dcre_msg_append(struct dcre_msg *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -37,7 +37,7 @@ static const char *level_name(enum dcre_log_level l)
 }
 
 bool dcre_log_open(enum dcre_log_target target, enum dcre_log_level level, const char *path,
-		   const char *ident)
+                   const char *ident)
 {
 	sink.target = target;
 	sink.level = level;
@@ -99,7 +99,7 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 	}
 	if (sink.target == DCRE_LOG_STDERR && sink.journal) {
 		n = snprintf(line, sizeof(line), "<%d>%s[%ld]: %s\n", (int)level, sink.ident,
-			     (long)getpid(), msg);
+		             (long)getpid(), msg);
 	} else {
 		char ts[32];
 		struct timespec now;
@@ -108,7 +108,7 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		n = snprintf(line, sizeof(line), "%s %s[%ld] %s: %s\n", ts, sink.ident,
-			     (long)getpid(), level_name(level), msg);
+		             (long)getpid(), level_name(level), msg);
 	}
 	if (n > (int)sizeof(line))
 		n = (int)sizeof(line);

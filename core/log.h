@@ -22,12 +22,13 @@ enum dcre_log_target {
 /* Configure the sink. path is used for DCRE_LOG_FILE only (copied). Returns
  * false if the file cannot be opened (errno set). */
 bool dcre_log_open(enum dcre_log_target target, enum dcre_log_level level, const char *path,
-		   const char *ident);
+                   const char *ident);
 /* Reopen the log file (SIGHUP). */
 void dcre_log_reopen(void);
 void dcre_log_set_level(enum dcre_log_level level);
 bool dcre_log_enabled(enum dcre_log_level level);
-void dcre_log(enum dcre_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dcre_log(enum dcre_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define dcre_err_log(...) dcre_log(DCRE_LOG_ERROR, __VA_ARGS__)
 #define dcre_warn(...) dcre_log(DCRE_LOG_WARNING, __VA_ARGS__)

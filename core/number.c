@@ -327,7 +327,7 @@ enum dcre_err dcre_number_format_double(double v, char *buf)
 			o += d.ndig - 1;
 		}
 		snprintf(o, DCRE_NUMBER_BUFSZ - (size_t)(o - buf), "e%c%02d", d.exp < 0 ? '-' : '+',
-			 d.exp < 0 ? -d.exp : d.exp);
+		         d.exp < 0 ? -d.exp : d.exp);
 		return DCRE_OK;
 	}
 	if (d.exp < 0) {

@@ -26,8 +26,8 @@ enum dcre_err dcre_number_parse_double(const char *text, size_t len, double *out
 
 /* Hex id rule of api.md §4.1 on a NUL-terminated segment. */
 struct dcre_hexid {
-	bool negative;  /* a '-' sign with a non-zero value */
-	bool overflow;  /* more than 64 bits: value is UINT64_MAX */
+	bool negative; /* a '-' sign with a non-zero value */
+	bool overflow; /* more than 64 bits: value is UINT64_MAX */
 	uint64_t value;
 };
 enum dcre_err dcre_number_parse_hex(const char *text, struct dcre_hexid *out);

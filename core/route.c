@@ -18,57 +18,55 @@ struct route {
 /* Literal routes come before variable ones with the same segment count, so
  * /opendcre/1.3/scan/force is never a rack named "force". */
 static const struct route routes[] = {
-	{DCRE_API_12, GET | POST, DCRE_OP_TEST, "opendcre/1.2/test"},
-	{DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.2/plc_config"},
-	{DCRE_API_12, GET, DCRE_OP_VERSION, "opendcre/1.2/version/{board}"},
-	{DCRE_API_12, GET, DCRE_OP_SCAN, "opendcre/1.2/scan"},
-	{DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.2/scan/{board}"},
-	{DCRE_API_12, GET, DCRE_OP_READ, "opendcre/1.2/read/{type}/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}/{action}"},
-	{DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{type}/{board}/{device}/{action}"},
-	{DCRE_API_12, GET, DCRE_OP_ASSET, "opendcre/1.2/asset/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.2/boot_target/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_BOOT_TARGET,
-	 "opendcre/1.2/boot_target/{board}/{device}/{target}"},
-	{DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}"},
-	{DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}"},
-	{DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}/{color}"},
-	{DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}"},
-	{DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}/{speed}"},
+    {DCRE_API_12, GET | POST, DCRE_OP_TEST, "opendcre/1.2/test"},
+    {DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.2/plc_config"},
+    {DCRE_API_12, GET, DCRE_OP_VERSION, "opendcre/1.2/version/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN, "opendcre/1.2/scan"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.2/scan/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_READ, "opendcre/1.2/read/{type}/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}/{action}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{type}/{board}/{device}/{action}"},
+    {DCRE_API_12, GET, DCRE_OP_ASSET, "opendcre/1.2/asset/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.2/boot_target/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.2/boot_target/{board}/{device}/{target}"},
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}/{color}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}/{speed}"},
 
-	{DCRE_API_13, GET | POST, DCRE_OP_TEST, "opendcre/1.3/test"},
-	{DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, "opendcre/version"},
-	{DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.3/plc_config"},
-	{DCRE_API_13, GET, DCRE_OP_VERSION, "opendcre/1.3/version/{rack}/{board}"},
-	{DCRE_API_13, GET, DCRE_OP_SCAN, "opendcre/1.3/scan"},
-	{DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, "opendcre/1.3/scan/force"},
-	{DCRE_API_13, GET, DCRE_OP_SCAN_RACK, "opendcre/1.3/scan/{rack}"},
-	{DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.3/scan/{rack}/{board}"},
-	{DCRE_API_13, GET, DCRE_OP_READ, "opendcre/1.3/read/{type}/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}/{action}"},
-	{DCRE_API_13, GET, DCRE_OP_POWER,
-	 "opendcre/1.3/power/{type}/{rack}/{board}/{device}/{action}"},
-	{DCRE_API_13, GET, DCRE_OP_ASSET, "opendcre/1.3/asset/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.3/boot_target/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_BOOT_TARGET,
-	 "opendcre/1.3/boot_target/{rack}/{board}/{device}/{target}"},
-	{DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}"},
-	{DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}/{state}"},
-	{DCRE_API_13, GET, DCRE_OP_LED,
-	 "opendcre/1.3/led/{rack}/{board}/{device}/{state}/{color}/{blink}"},
-	{DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}"},
-	{DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}/{speed}"},
-	{DCRE_API_13, GET, DCRE_OP_HOST_INFO, "opendcre/1.3/host_info/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET | POST, DCRE_OP_TEST, "opendcre/1.3/test"},
+    {DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, "opendcre/version"},
+    {DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.3/plc_config"},
+    {DCRE_API_13, GET, DCRE_OP_VERSION, "opendcre/1.3/version/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN, "opendcre/1.3/scan"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, "opendcre/1.3/scan/force"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_RACK, "opendcre/1.3/scan/{rack}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.3/scan/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_READ, "opendcre/1.3/read/{type}/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}/{action}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{type}/{rack}/{board}/{device}/{action}"},
+    {DCRE_API_13, GET, DCRE_OP_ASSET, "opendcre/1.3/asset/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.3/boot_target/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET,
+     "opendcre/1.3/boot_target/{rack}/{board}/{device}/{target}"},
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}/{state}"},
+    {DCRE_API_13, GET, DCRE_OP_LED,
+     "opendcre/1.3/led/{rack}/{board}/{device}/{state}/{color}/{blink}"},
+    {DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}/{speed}"},
+    {DCRE_API_13, GET, DCRE_OP_HOST_INFO, "opendcre/1.3/host_info/{rack}/{board}/{device}"},
 };
 
 static const char *const var_names[DCRE_VAR_COUNT] = {
-	"type", "rack", "board", "device", "action", "target", "state", "color", "blink", "speed",
+    "type", "rack", "board", "device", "action", "target", "state", "color", "blink", "speed",
 };
 
 static int var_index(const char *name, size_t len)
@@ -133,7 +131,7 @@ enum dcre_api dcre_route_api_raw(const char *target)
 }
 
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
-					struct dcre_route_match *m)
+                                        struct dcre_route_match *m)
 {
 	unsigned want;
 
@@ -150,7 +148,7 @@ enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *m
 		m->api = r->api;
 		m->op = r->op;
 		snprintf(m->allow, sizeof(m->allow), "%s",
-			 (r->methods & POST) ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS");
+		         (r->methods & POST) ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS");
 		if (strcmp(method, "OPTIONS") == 0)
 			return DCRE_ROUTE_OPTIONS;
 		return (r->methods & want) ? DCRE_ROUTE_OK : DCRE_ROUTE_BAD_METHOD;

@@ -45,14 +45,14 @@ struct dcre_route_match {
 	enum dcre_api api;
 	enum dcre_op op;
 	const char *var[DCRE_VAR_COUNT]; /* borrowed from the path; NULL = absent */
-	char allow[48];			 /* "GET, HEAD, OPTIONS" or with POST */
+	char allow[48];                  /* "GET, HEAD, OPTIONS" or with POST */
 };
 
 enum dcre_route_result {
 	DCRE_ROUTE_OK,
-	DCRE_ROUTE_NOT_FOUND, /* 404 */
+	DCRE_ROUTE_NOT_FOUND,  /* 404 */
 	DCRE_ROUTE_BAD_METHOD, /* 405, m->allow set */
-	DCRE_ROUTE_OPTIONS,   /* 200 with Allow, empty body */
+	DCRE_ROUTE_OPTIONS,    /* 200 with Allow, empty body */
 };
 
 /* API version that renders the answer (§2.2): 1.2 for paths under
@@ -63,6 +63,6 @@ enum dcre_api dcre_route_api_raw(const char *target);
 
 /* Match method + path. HEAD is treated as GET. m->var point into p. */
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
-					struct dcre_route_match *m);
+                                        struct dcre_route_match *m);
 
 #endif

@@ -115,11 +115,11 @@ enum dcre_err dcre_scancache_reset(const char *file, struct dcre_msg *msg)
 
 	if (access(dir, W_OK | X_OK) < 0)
 		rc = dcre_msg_set(msg, DCRE_ECONFIG,
-				  "scan_cache.file: directory %s is not writable: %s", dir,
-				  strerror(errno));
+		                  "scan_cache.file: directory %s is not writable: %s", dir,
+		                  strerror(errno));
 	else if (unlink(file) < 0 && errno != ENOENT)
 		rc = dcre_msg_set(msg, DCRE_ECONFIG, "scan_cache.file: cannot delete %s: %s", file,
-				  strerror(errno));
+		                  strerror(errno));
 	free(copy);
 	return rc;
 }

@@ -22,7 +22,7 @@ static int hexval(unsigned char c)
 /* Step 3: decode raw[0..n) into dst (room for n + 1 bytes). *dlen gets the
  * decoded length. Offsets in the reason are 0-based byte offsets into raw. */
 static enum dcre_err percent_decode(const char *raw, size_t n, char *dst, size_t *dlen,
-				    struct dcre_msg *reason)
+                                    struct dcre_msg *reason)
 {
 	size_t o = 0;
 
@@ -35,12 +35,12 @@ static enum dcre_err percent_decode(const char *raw, size_t n, char *dst, size_t
 		int hi = i + 1 < n ? hexval((unsigned char)raw[i + 1]) : -1;
 		int lo = i + 2 < n ? hexval((unsigned char)raw[i + 2]) : -1;
 		if (hi < 0 || lo < 0)
-			return dcre_msg_set(reason, DCRE_EINVAL,
-					    "malformed percent-escape at byte %zu of the request path",
-					    i);
+			return dcre_msg_set(
+			    reason, DCRE_EINVAL,
+			    "malformed percent-escape at byte %zu of the request path", i);
 		if (hi == 0 && lo == 0)
 			return dcre_msg_set(reason, DCRE_EINVAL,
-					    "NUL byte in the request path (%%00 at byte %zu)", i);
+			                    "NUL byte in the request path (%%00 at byte %zu)", i);
 		dst[o++] = (char)(hi << 4 | lo);
 		i += 2;
 	}
@@ -65,7 +65,7 @@ static void pop(struct dcre_path *p)
  * except the last, which records a trailing '/'. Dot segments follow RFC 3986
  * §5.2.4: a final "." or ".." leaves the path ending in '/'. */
 static enum dcre_err split_segments(const char *buf, size_t n, struct dcre_path *p,
-				    struct dcre_msg *reason)
+                                    struct dcre_msg *reason)
 {
 	size_t maxseg = 1;
 
@@ -103,7 +103,7 @@ static enum dcre_err split_segments(const char *buf, size_t n, struct dcre_path 
 }
 
 enum dcre_err dcre_url_normalise(const char *raw, bool decoded, struct dcre_path *out,
-				 struct dcre_msg *reason)
+                                 struct dcre_msg *reason)
 {
 	enum dcre_err rc = DCRE_EINVAL;
 	char *buf = NULL;

@@ -20,7 +20,7 @@ struct dcre_path {
  * "NUL byte in the request path", "'..' above the root". On success the
  * caller frees out with dcre_path_free(). */
 enum dcre_err dcre_url_normalise(const char *raw, bool decoded, struct dcre_path *out,
-				 struct dcre_msg *reason);
+                                 struct dcre_msg *reason);
 void dcre_path_free(struct dcre_path *p);
 
 #endif

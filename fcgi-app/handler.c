@@ -71,11 +71,11 @@ static void reply(FCGX_Request *req, int status, const char *allow, cJSON *body)
 	}
 	char head[256];
 	int n = snprintf(head, sizeof(head),
-			 "Status: %s\r\nContent-Type: application/json\r\n"
-			 "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
-			 "Content-Length: %zu\r\n%s%s%s\r\n",
-			 status_text(status), len, allow ? "Allow: " : "", allow ? allow : "",
-			 allow ? "\r\n" : "");
+	                 "Status: %s\r\nContent-Type: application/json\r\n"
+	                 "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
+	                 "Content-Length: %zu\r\n%s%s%s\r\n",
+	                 status_text(status), len, allow ? "Allow: " : "", allow ? allow : "",
+	                 allow ? "\r\n" : "");
 	FCGX_PutStr(head, n, req->out);
 	if (text)
 		FCGX_PutStr(text, (int)len, req->out);
@@ -93,7 +93,7 @@ static cJSON *error_body(enum dcre_api api, int status, const char *message)
 }
 
 static void reply_error(FCGX_Request *req, enum dcre_api api, int status, const char *allow,
-			const char *message)
+                        const char *message)
 {
 	cJSON *body = error_body(api, status, message);
 	reply(req, status, allow, body);
@@ -110,9 +110,9 @@ static void bad_request(FCGX_Request *req, enum dcre_api api, const char *reason
 		snprintf(r, sizeof(r), "%s", reason);
 		r[0] = (char)toupper((unsigned char)r[0]);
 		snprintf(text, sizeof(text),
-			 "The browser (or proxy) sent a request that this server could not "
-			 "understand. %s.",
-			 r);
+		         "The browser (or proxy) sent a request that this server could not "
+		         "understand. %s.",
+		         r);
 	}
 	reply_error(req, api, 400, NULL, text);
 }
@@ -133,9 +133,9 @@ static void reject_request_line(FCGX_Request *req, const char *line)
 {
 	const char *sp = strchr(line, ' ');
 	const char *end = sp ? strrchr(sp + 1, ' ') : NULL;
-	char *target = sp ? dcre_xstrndup(sp + 1, end && end > sp ? (size_t)(end - sp - 1)
-								  : strlen(sp + 1))
-			  : dcre_xstrdup("");
+	char *target =
+	    sp ? dcre_xstrndup(sp + 1, end && end > sp ? (size_t)(end - sp - 1) : strlen(sp + 1))
+	       : dcre_xstrdup("");
 	struct dcre_path path = {0};
 	struct dcre_msg msg;
 
@@ -182,15 +182,15 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 			reply_error(req, DCRE_API_12, 404, NULL, "404: Not Found");
 		else
 			reply_error(req, DCRE_API_13, 404, NULL,
-				    "The requested URL was not found on the server.  If you "
-				    "entered the URL manually please check your spelling and try "
-				    "again.");
+			            "The requested URL was not found on the server.  If you "
+			            "entered the URL manually please check your spelling and try "
+			            "again.");
 		goto out;
 	case DCRE_ROUTE_BAD_METHOD:
 		reply_error(req, m.api, 405, m.allow,
-			    m.api == DCRE_API_12
-				    ? "405: Method Not Allowed"
-				    : "The method is not allowed for the requested URL.");
+		            m.api == DCRE_API_12
+		                ? "405: Method Not Allowed"
+		                : "The method is not allowed for the requested URL.");
 		goto out;
 	case DCRE_ROUTE_OPTIONS:
 		reply(req, 200, m.allow, NULL);

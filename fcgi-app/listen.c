@@ -47,8 +47,8 @@ static int tcp_socket(const char *addr, struct dcre_msg *msg)
 {
 	char *host = dcre_xstrdup(addr);
 	char *colon = strrchr(host, ':');
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE};
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
 	struct addrinfo *res = NULL;
 	int fd = -1, one = 1, rc;
 
@@ -103,8 +103,8 @@ int dcre_listen_acquire(const char *addr, struct dcre_msg *msg)
 			fd = 0;
 		} else {
 			dcre_msg_set(msg, DCRE_EINVAL,
-				     "no FastCGI socket: give --socket, or start under systemd "
-				     "socket activation or spawn-fcgi");
+			             "no FastCGI socket: give --socket, or start under systemd "
+			             "socket activation or spawn-fcgi");
 			return -1;
 		}
 		unsetenv("LISTEN_FDS");

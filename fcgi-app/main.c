@@ -23,16 +23,16 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: opendcre-fcgi [OPTION]...\n"
-		   "The OpenDCRE FastCGI service (API 1.2 and 1.3).\n\n"
-		   "  --config PATH     main configuration file (env OPENDCRE_CONFIG,\n"
-		   "                    default " DEFAULT_CONFIG ")\n"
-		   "  --workers N       worker processes, 1-64 (env OPENDCRE_WORKERS, default 4)\n"
-		   "  --socket ADDR     Unix socket path or HOST:PORT (env OPENDCRE_SOCKET);\n"
-		   "                    default: systemd socket activation or fd 0\n"
-		   "  --serial PATH     PLC serial device, sets plc.device (env OPENDCRE_SERIAL)\n"
-		   "  --check-config    validate the configuration and exit\n"
-		   "  --debug           log at debug level (env OPENDCRE_DEBUG=1)\n"
-		   "  --help, --version\n");
+	           "The OpenDCRE FastCGI service (API 1.2 and 1.3).\n\n"
+	           "  --config PATH     main configuration file (env OPENDCRE_CONFIG,\n"
+	           "                    default " DEFAULT_CONFIG ")\n"
+	           "  --workers N       worker processes, 1-64 (env OPENDCRE_WORKERS, default 4)\n"
+	           "  --socket ADDR     Unix socket path or HOST:PORT (env OPENDCRE_SOCKET);\n"
+	           "                    default: systemd socket activation or fd 0\n"
+	           "  --serial PATH     PLC serial device, sets plc.device (env OPENDCRE_SERIAL)\n"
+	           "  --check-config    validate the configuration and exit\n"
+	           "  --debug           log at debug level (env OPENDCRE_DEBUG=1)\n"
+	           "  --help, --version\n");
 }
 
 static int parse_workers(const char *s, int *out)
@@ -48,12 +48,15 @@ static int parse_workers(const char *s, int *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"workers", required_argument, NULL, 'w'},
-		{"socket", required_argument, NULL, 's'}, {"serial", required_argument, NULL, 'S'},
-		{"check-config", no_argument, NULL, 'C'}, {"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},	  {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"workers", required_argument, NULL, 'w'},
+	                                     {"socket", required_argument, NULL, 's'},
+	                                     {"serial", required_argument, NULL, 'S'},
+	                                     {"check-config", no_argument, NULL, 'C'},
+	                                     {"debug", no_argument, NULL, 'd'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {"version", no_argument, NULL, 'V'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *config = getenv("OPENDCRE_CONFIG");
 	const char *sock = getenv("OPENDCRE_SOCKET");
 	const char *workers_text = getenv("OPENDCRE_WORKERS");
@@ -101,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (workers_text && parse_workers(workers_text, &workers) < 0) {
 		fprintf(stderr, "opendcre-fcgi: --workers: '%s' is not a number from 1 to 64\n",
-			workers_text);
+		        workers_text);
 		return 2;
 	}
 	if (!config)
@@ -122,15 +125,15 @@ int main(int argc, char **argv)
 	}
 	if (!dcre_log_open(cfg->log.target, cfg->log.level, cfg->log.file, "opendcre")) {
 		fprintf(stderr, "%s: log.file: cannot open %s: %s\n", config, cfg->log.file,
-			strerror(errno));
+		        strerror(errno));
 		goto fail;
 	}
 	if (dcre_config_has_plc(cfg)) {
 		if (cfg->plc.hardware_type == DCRE_HW_RPI_HAT) {
 			fprintf(stderr,
-				"%s: plc.hardware_type: \"rpi_hat\" is not supported by this "
-				"build yet\n",
-				config);
+			        "%s: plc.hardware_type: \"rpi_hat\" is not supported by this "
+			        "build yet\n",
+			        config);
 			goto fail;
 		}
 		if (dcre_plc_prepare(&cfg->plc, &msg)) {
@@ -152,8 +155,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	dcre_info("opendcre-fcgi started: %d workers; PLC bus %s%s; scan cache %s", workers,
-		  dcre_config_has_plc(cfg) ? "on " : "not configured",
-		  dcre_config_has_plc(cfg) ? cfg->plc.device : "", cfg->scan_cache.file);
+	          dcre_config_has_plc(cfg) ? "on " : "not configured",
+	          dcre_config_has_plc(cfg) ? cfg->plc.device : "", cfg->scan_cache.file);
 
 	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd};
 	int rc = dcre_prefork_run(workers, dcre_worker_main, &wa);

@@ -16,7 +16,7 @@
 #define STOP_GRACE_S 60 /* a worker still busy after this is killed */
 
 struct slot {
-	pid_t pid;		/* 0 = not running */
+	pid_t pid; /* 0 = not running */
 	struct timespec started;
 	struct timespec respawn_at; /* when pid == 0 and not stopping */
 };
@@ -93,10 +93,10 @@ int dcre_prefork_run(int n, dcre_worker_fn fn, void *arg)
 					break;
 				if (WIFSIGNALED(status))
 					dcre_warn("worker %ld killed by signal %d; replacing it",
-						  (long)pid, WTERMSIG(status));
+					          (long)pid, WTERMSIG(status));
 				else
 					dcre_warn("worker %ld exited with status %d; replacing it",
-						  (long)pid, WEXITSTATUS(status));
+					          (long)pid, WEXITSTATUS(status));
 				/* a worker that dies right after start waits 1 s */
 				clock_gettime(CLOCK_MONOTONIC, &slots[i].respawn_at);
 				if (since(&slots[i].started) < 1.0)

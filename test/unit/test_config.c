@@ -12,7 +12,7 @@ static char dir[] = "/tmp/dcre-test-config.XXXXXX";
 
 /* Load text as <dir>/c.json; the problems written go to errs_out. */
 static struct dcre_config *load(const char *text, const struct dcre_config_overrides *ov,
-				char *errs_out, size_t errs_len)
+                                char *errs_out, size_t errs_len)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/c.json", dir);
@@ -30,8 +30,8 @@ static void refused(const char *text, const char *want)
 {
 	char errs[2048];
 	struct dcre_config *cfg = load(text, NULL, errs, sizeof(errs));
-	tap_ok(cfg == NULL && strstr(errs, want) && strstr(errs, "c.json: "),
-	       "refused with '%s'", want);
+	tap_ok(cfg == NULL && strstr(errs, want) && strstr(errs, "c.json: "), "refused with '%s'",
+	       want);
 	if (cfg || !strstr(errs, want))
 		tap_diag("got: %s", errs);
 	dcre_config_free(cfg);
@@ -49,24 +49,24 @@ int main(void)
 	tap_ok(cfg != NULL, "{} is valid");
 	tap_ok(cfg && !dcre_config_has_plc(cfg), "{} has no PLC bus");
 	tap_is_str(cfg ? cfg->scan_cache.file : NULL, "/var/lib/opendcre/scan-cache.json",
-		   "default scan cache file");
+	           "default scan cache file");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"plc\": {}}", NULL, errs, sizeof(errs));
 	tap_ok(cfg && dcre_config_has_plc(cfg), "empty plc section enables the bus");
 	tap_ok(cfg && cfg->plc.baud == 115200 && cfg->plc.retry_limit == 3 &&
-		       cfg->plc.time_slice == 75 && cfg->plc.timeout == 0.25,
+	           cfg->plc.time_slice == 75 && cfg->plc.timeout == 0.25,
 	       "plc defaults");
 	tap_is_str(cfg ? cfg->plc.device : NULL, "/dev/ttyAMA0", "default device");
 	tap_is_str(cfg ? cfg->plc.lockfile : NULL, "/run/opendcre/plc.lock", "default lockfile");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"plc\": {\"device\": \"bus\", \"lockfile\": \"/run/x.lock\", \"baud\": 9600,"
-		   " \"timeout\": 0.5, \"retry_limit\": 5, \"time_slice\": 0,"
-		   " \"mac_address\": \"b8:27:eb:12:34:56\", \"board_id_range\": [\"10\", 255]},"
-		   " \"scan_cache\": {\"file\": \"cache.json\", \"cache_timeout\": 0},"
-		   " \"log\": {\"level\": \"debug\", \"target\": \"syslog\"}}",
-		   NULL, errs, sizeof(errs));
+	           " \"timeout\": 0.5, \"retry_limit\": 5, \"time_slice\": 0,"
+	           " \"mac_address\": \"b8:27:eb:12:34:56\", \"board_id_range\": [\"10\", 255]},"
+	           " \"scan_cache\": {\"file\": \"cache.json\", \"cache_timeout\": 0},"
+	           " \"log\": {\"level\": \"debug\", \"target\": \"syslog\"}}",
+	           NULL, errs, sizeof(errs));
 	tap_ok(cfg != NULL, "full valid file loads");
 	if (cfg) {
 		char want[160];
@@ -76,7 +76,7 @@ int main(void)
 		tap_is_str(cfg->scan_cache.file, want, "relative cache file");
 		tap_is_str(cfg->plc.lockfile, "/run/x.lock", "absolute lockfile kept");
 		tap_ok(cfg->plc.baud == 9600 && cfg->plc.timeout == 0.5 &&
-			       cfg->plc.retry_limit == 5 && cfg->plc.time_slice == 0,
+		           cfg->plc.retry_limit == 5 && cfg->plc.time_slice == 0,
 		       "numbers read");
 		tap_ok(cfg->plc.mac_set && cfg->plc.mac[0] == 0xb8 && cfg->plc.mac[5] == 0x56,
 		       "mac read");
@@ -116,7 +116,7 @@ int main(void)
 	refused("[1, 2]", "must be a JSON object");
 	refused("{\"ipmi\": {}}", "ipmi: ");
 	refused("{\"plc\": {\"hardware_type\": \"rpi_hat\", \"gpio\": {\"cmd\": 22}}}",
-		"use the same line offset");
+	        "use the same line offset");
 
 	cfg = dcre_config_load("/nonexistent/opendcre.json", NULL, NULL);
 	tap_ok(cfg == NULL, "missing file refused");

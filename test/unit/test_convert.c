@@ -71,12 +71,10 @@ static void render_item(struct out *o, const cJSON *it)
 		const cJSON **kids;
 		size_t n = 0, i;
 
-		cJSON_ArrayForEach(c, it)
-			n++;
+		cJSON_ArrayForEach(c, it) n++;
 		kids = dcre_xcalloc(n, sizeof(*kids));
 		n = 0;
-		cJSON_ArrayForEach(c, it)
-			kids[n++] = c;
+		cJSON_ArrayForEach(c, it) kids[n++] = c;
 		qsort(kids, n, sizeof(*kids), by_key);
 		out_str(o, "{");
 		for (i = 0; i < n; i++) {
@@ -130,7 +128,7 @@ static char *render(const cJSON *it)
 
 /* Check a converter result: want == NULL means "must fail". */
 static void check(enum dcre_err rc, cJSON *obj, const struct dcre_msg *why, const char *want,
-		  const char *label)
+                  const char *label)
 {
 	char *got;
 
@@ -149,7 +147,7 @@ static void check(enum dcre_err rc, cJSON *obj, const struct dcre_msg *why, cons
 }
 
 static void read_len(enum dcre_api api, const char *type, const char *payload, size_t len,
-		     const char *want)
+                     const char *want)
 {
 	struct dcre_msg why = {{0}};
 	cJSON *obj = (cJSON *)&why; /* must be reset */
@@ -173,7 +171,7 @@ static void read_both(const char *type, const char *payload, const char *want)
 }
 
 static void read_why(enum dcre_api api, const char *type, const char *payload, size_t len,
-		     const char *want_why)
+                     const char *want_why)
 {
 	struct dcre_msg why = {{0}};
 	cJSON *obj = NULL;
@@ -206,7 +204,7 @@ static void test_read_temperature(void)
 	read_both("temperature", "1,5", NULL);
 	read_both("temperature", "1e400", NULL);
 	read_why(DCRE_API_12, "temperature", "invalid", 7,
-		 "answered 'invalid', not a decimal number");
+	         "answered 'invalid', not a decimal number");
 }
 
 static void test_read_pressure(void)
@@ -214,7 +212,7 @@ static void test_read_pressure(void)
 	read_is(DCRE_API_12, "pressure", "101", "{\"device_raw\":101}");
 	read_is(DCRE_API_12, "pressure", " -0042 ", "{\"device_raw\":-42}");
 	read_is(DCRE_API_12, "pressure", "12345678901234567890",
-		"{\"device_raw\":12345678901234567890}");
+	        "{\"device_raw\":12345678901234567890}");
 	read_is(DCRE_API_12, "pressure", "-0.12", NULL);
 	read_is(DCRE_API_12, "pressure", "1e3", NULL);
 	read_is(DCRE_API_13, "pressure", "-0.12", "{\"pressure_kpa\":-0.12}");
@@ -246,16 +244,15 @@ static void test_read_thermistor(void)
 	read_both("thermistor", "+00656", "{\"temperature_c\":28.78}");
 	/* negatives are not rejected */
 	read_both("thermistor", "-1", "{\"temperature_c\":131.53}");
-	read_both("thermistor", "-100000000000000000000",
-		  "{\"temperature_c\":2.35e+19}");
+	read_both("thermistor", "-100000000000000000000", "{\"temperature_c\":2.35e+19}");
 	/* out of range */
 	read_both("thermistor", "65535", NULL);
 	read_both("thermistor", "70000", NULL);
 	read_both("thermistor", "12345678901234567890", NULL);
 	read_why(DCRE_API_12, "thermistor", "70000", 5,
-		 "answered '70000', out of range for a thermistor");
+	         "answered '70000', out of range for a thermistor");
 	read_why(DCRE_API_13, "thermistor", "70000", 5,
-		 "answered '70000', out of range for a thermistor");
+	         "answered '70000', out of range for a thermistor");
 	{
 		char big[402];
 
@@ -298,9 +295,9 @@ static void test_read_fan(void)
 	read_is(DCRE_API_12, "fan_speed", "00000000004100", "{\"speed_rpm\":4100}");
 	read_is(DCRE_API_13, "fan_speed", " +4100\n", "{\"fan_mode\":\"auto\",\"speed_rpm\":4100}");
 	read_is(DCRE_API_12, "fan_speed", "12345678901234567890",
-		"{\"speed_rpm\":12345678901234567890}");
+	        "{\"speed_rpm\":12345678901234567890}");
 	read_is(DCRE_API_13, "fan_speed", "12345678901234567890",
-		"{\"fan_mode\":\"auto\",\"speed_rpm\":12345678901234567890}");
+	        "{\"fan_mode\":\"auto\",\"speed_rpm\":12345678901234567890}");
 	read_is(DCRE_API_12, "vapor_fan", "1500", "{\"device_raw\":1500}");
 	read_is(DCRE_API_13, "vapor_fan", "1500", "{\"fan_mode\":\"auto\",\"speed_rpm\":1500}");
 	read_both("fan_speed", "", NULL);
@@ -314,9 +311,9 @@ static void test_read_fan(void)
 	read_why(DCRE_API_12, "fan_speed", "4.0", 3, "answered '4.0', not a decimal integer");
 	read_why(DCRE_API_13, "fan_speed", "4.0", 3, "answered '4.0', not a decimal integer");
 	read_why(DCRE_API_13, "fan_speed", "invalid", 7,
-		 "answered 'invalid', not a decimal number");
+	         "answered 'invalid', not a decimal number");
 	read_why(DCRE_API_12, "fan_speed", "invalid", 7,
-		 "answered 'invalid', not a decimal integer");
+	         "answered 'invalid', not a decimal integer");
 }
 
 static void test_read_13_big_integer(void)
@@ -357,8 +354,8 @@ static void test_read_led(void)
 
 static void test_read_other(void)
 {
-	static const char *const types[] = {"current", "system", "none", "power_supply",
-					    "airflow", "vapor_led", "voltage", "unknown_thing"};
+	static const char *const types[] = {"current", "system",    "none",    "power_supply",
+	                                    "airflow", "vapor_led", "voltage", "unknown_thing"};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -379,12 +376,12 @@ static void test_messages(void)
 
 	/* non-printable bytes are escaped, NUL included */
 	read_why(DCRE_API_12, "fan_speed", "a\x01'\\\xff\0b", 7,
-		 "answered 'a\\x01\\x27\\x5c\\xff\\x00b', not a decimal integer");
+	         "answered 'a\\x01\\x27\\x5c\\xff\\x00b', not a decimal integer");
 	/* long payloads are cut */
 	memset(big, 'x', sizeof(big));
 	read_why(DCRE_API_12, "current", big, sizeof(big),
-		 "answered 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', "
-		 "not a decimal integer");
+	         "answered 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', "
+	         "not a decimal integer");
 	read_why(DCRE_API_12, "current", "", 0, "answered '', not a decimal integer");
 }
 
@@ -412,9 +409,9 @@ static void power_both(const char *payload, const char *want)
 	power_is(DCRE_API_13, payload, want);
 }
 
-#define PW(ip, iv, oc, over, raw, ok, st, uv)                                                     \
-	"{\"input_power\":" ip ",\"input_voltage\":" iv ",\"output_current\":" oc                \
-	",\"over_current\":" over ",\"pmbus_raw\":\"" raw "\",\"power_ok\":" ok                  \
+#define PW(ip, iv, oc, over, raw, ok, st, uv)                                                      \
+	"{\"input_power\":" ip ",\"input_voltage\":" iv ",\"output_current\":" oc                  \
+	",\"over_current\":" over ",\"pmbus_raw\":\"" raw "\",\"power_ok\":" ok                    \
 	",\"power_status\":\"" st "\",\"under_voltage\":" uv "}"
 #define OC0 "-25.70631970260223"
 
@@ -427,37 +424,37 @@ static void test_power(void)
 	power_both("0,0,0,0", PW("0.0", "0.0", OC0, "false", "0,0,0,0", "true", "on", "false"));
 	power_both("64,0,0,0", PW("0.0", "0.0", OC0, "false", "64,0,0,0", "true", "off", "false"));
 	power_both("2048,0,0,0",
-		   PW("0.0", "0.0", OC0, "false", "2048,0,0,0", "false", "on", "false"));
+	           PW("0.0", "0.0", OC0, "false", "2048,0,0,0", "false", "on", "false"));
 	power_both("2056,0,0,0",
-		   PW("0.0", "0.0", OC0, "false", "2056,0,0,0", "false", "on", "true"));
+	           PW("0.0", "0.0", OC0, "false", "2056,0,0,0", "false", "on", "true"));
 	power_both("2064,0,0,0",
-		   PW("0.0", "0.0", OC0, "true", "2064,0,0,0", "false", "on", "false"));
+	           PW("0.0", "0.0", OC0, "true", "2064,0,0,0", "false", "on", "false"));
 	power_both("2072,0,0,0",
-		   PW("0.0", "0.0", OC0, "true", "2072,0,0,0", "false", "on", "true"));
+	           PW("0.0", "0.0", OC0, "true", "2072,0,0,0", "false", "on", "true"));
 	power_both("0,12000,2400,3356",
-		   PW("198.57686579513486", "12.500651075576853", "15.879801734820322", "false",
-		      "0,12000,2400,3356", "true", "on", "false"));
+	           PW("198.57686579513486", "12.500651075576853", "15.879801734820322", "false",
+	              "0,12000,2400,3356", "true", "on", "false"));
 	/* multiply by 1/m, not divide by m */
 	power_both("0,13,0,5", PW("0.21512493794472942", "0.0", "-25.644361833952914", "false",
-				  "0,13,0,5", "true", "on", "false"));
+	                          "0,13,0,5", "true", "on", "false"));
 	/* whitespace around fields; pmbus_raw unchanged */
 	power_both(" 64 ,\t12000, 2400 ,3356\n",
-		   PW("198.57686579513486", "12.500651075576853", "15.879801734820322", "false",
-		      " 64 ,\\t12000, 2400 ,3356\\n", "true", "off", "false"));
+	           PW("198.57686579513486", "12.500651075576853", "15.879801734820322", "false",
+	              " 64 ,\\t12000, 2400 ,3356\\n", "true", "off", "false"));
 	/* two's complement status, signed 64-bit range */
 	power_both("-1,0,0,0", PW("0.0", "0.0", OC0, "true", "-1,0,0,0", "false", "off", "true"));
-	power_both("9223372036854775807,0,0,0",
-		   PW("0.0", "0.0", OC0, "true", "9223372036854775807,0,0,0", "false", "off",
-		      "true"));
-	power_both("-9223372036854775808,0,0,0",
-		   PW("0.0", "0.0", OC0, "false", "-9223372036854775808,0,0,0", "true", "on",
-		      "false"));
+	power_both(
+	    "9223372036854775807,0,0,0",
+	    PW("0.0", "0.0", OC0, "true", "9223372036854775807,0,0,0", "false", "off", "true"));
+	power_both(
+	    "-9223372036854775808,0,0,0",
+	    PW("0.0", "0.0", OC0, "false", "-9223372036854775808,0,0,0", "true", "on", "false"));
 	power_both("9223372036854775808,0,0,0", NULL);
 	power_both("-9223372036854775809,0,0,0", NULL);
 	/* huge analog values that overflow a double fail; big ones are fine */
 	power_both("0,100000000000000000000,0,0",
-		   PW("1.6548072149594573e+18", "0.0", OC0, "false", "0,100000000000000000000,0,0",
-		      "true", "on", "false"));
+	           PW("1.6548072149594573e+18", "0.0", OC0, "false", "0,100000000000000000000,0,0",
+	              "true", "on", "false"));
 	{
 		char big[420];
 		size_t n;
@@ -483,7 +480,7 @@ static void test_power(void)
 	tap_ok(dcre_convert_power(DCRE_API_12, "1,2,3", 5, &obj, &why) != DCRE_OK && !obj,
 	       "power '1,2,3' fails");
 	tap_is_str(why.text, "answered '1,2,3', expected 4 comma-separated fields",
-		   "power field count message");
+	           "power field count message");
 	dcre_convert_power(DCRE_API_12, "0,x,0,0", 7, &obj, &why);
 	tap_is_str(why.text, "answered power 'x', not a decimal integer", "power field message");
 }
@@ -491,14 +488,14 @@ static void test_power(void)
 static void test_battery(void)
 {
 	power_is(DCRE_API_13, "charging,100",
-		 "{\"battery_charge_percent\":100,\"battery_status\":\"charging\"}");
+	         "{\"battery_charge_percent\":100,\"battery_status\":\"charging\"}");
 	power_is(DCRE_API_13, "discharging, 042 ",
-		 "{\"battery_charge_percent\":42,\"battery_status\":\"discharging\"}");
+	         "{\"battery_charge_percent\":42,\"battery_status\":\"discharging\"}");
 	power_is(DCRE_API_13, " full ,12345678901234567890",
-		 "{\"battery_charge_percent\":12345678901234567890,\"battery_status\":\" full \"}");
+	         "{\"battery_charge_percent\":12345678901234567890,\"battery_status\":\" full \"}");
 	power_is(DCRE_API_13, ",-5", "{\"battery_charge_percent\":-5,\"battery_status\":\"\"}");
 	power_is(DCRE_API_13, "\xe9tat,5",
-		 "{\"battery_charge_percent\":5,\"battery_status\":\"\xc3\xa9tat\"}");
+	         "{\"battery_charge_percent\":5,\"battery_status\":\"\xc3\xa9tat\"}");
 	power_is(DCRE_API_12, "charging,100", NULL); /* 1.2: 4-field form only */
 	power_is(DCRE_API_13, "charging,full", NULL);
 	power_is(DCRE_API_13, "charging,", NULL);
@@ -528,34 +525,34 @@ static void asset_is(const char *payload, const char *want)
 static void test_asset(void)
 {
 	asset_is("Example Corp,PB-100,Example Board,SB12345,Rack Mount Chassis,PC-200,SC12345,"
-		 "AT-0001,Example Corp,PP-300,Example Server,SP12345,v1.0",
-		 "{\"board_info\":{\"manufacturer\":\"Example Corp\",\"part_number\":\"PB-100\","
-		 "\"product_name\":\"Example Board\",\"serial_number\":\"SB12345\"},"
-		 "\"chassis_info\":{\"chassis_type\":\"Rack Mount Chassis\",\"part_number\":"
-		 "\"PC-200\",\"serial_number\":\"SC12345\"},"
-		 "\"product_info\":{\"asset_tag\":\"AT-0001\",\"manufacturer\":\"Example Corp\","
-		 "\"part_number\":\"PP-300\",\"product_name\":\"Example Server\","
-		 "\"serial_number\":\"SP12345\",\"version\":\"v1.0\"}}");
+	         "AT-0001,Example Corp,PP-300,Example Server,SP12345,v1.0",
+	         "{\"board_info\":{\"manufacturer\":\"Example Corp\",\"part_number\":\"PB-100\","
+	         "\"product_name\":\"Example Board\",\"serial_number\":\"SB12345\"},"
+	         "\"chassis_info\":{\"chassis_type\":\"Rack Mount Chassis\",\"part_number\":"
+	         "\"PC-200\",\"serial_number\":\"SC12345\"},"
+	         "\"product_info\":{\"asset_tag\":\"AT-0001\",\"manufacturer\":\"Example Corp\","
+	         "\"part_number\":\"PP-300\",\"product_name\":\"Example Server\","
+	         "\"serial_number\":\"SP12345\",\"version\":\"v1.0\"}}");
 	/* order of fields, empty fields, verbatim text */
 	asset_is("a,b,c,d,e,f,g,h,i,j,k,l,m",
-		 "{\"board_info\":{\"manufacturer\":\"a\",\"part_number\":\"b\",\"product_name\":"
-		 "\"c\",\"serial_number\":\"d\"},\"chassis_info\":{\"chassis_type\":\"e\","
-		 "\"part_number\":\"f\",\"serial_number\":\"g\"},\"product_info\":{\"asset_tag\":"
-		 "\"h\",\"manufacturer\":\"i\",\"part_number\":\"j\",\"product_name\":\"k\","
-		 "\"serial_number\":\"l\",\"version\":\"m\"}}");
+	         "{\"board_info\":{\"manufacturer\":\"a\",\"part_number\":\"b\",\"product_name\":"
+	         "\"c\",\"serial_number\":\"d\"},\"chassis_info\":{\"chassis_type\":\"e\","
+	         "\"part_number\":\"f\",\"serial_number\":\"g\"},\"product_info\":{\"asset_tag\":"
+	         "\"h\",\"manufacturer\":\"i\",\"part_number\":\"j\",\"product_name\":\"k\","
+	         "\"serial_number\":\"l\",\"version\":\"m\"}}");
 	asset_is(",,,,,,,,,,,, v 2 ",
-		 "{\"board_info\":{\"manufacturer\":\"\",\"part_number\":\"\",\"product_name\":"
-		 "\"\",\"serial_number\":\"\"},\"chassis_info\":{\"chassis_type\":\"\","
-		 "\"part_number\":\"\",\"serial_number\":\"\"},\"product_info\":{\"asset_tag\":"
-		 "\"\",\"manufacturer\":\"\",\"part_number\":\"\",\"product_name\":\"\","
-		 "\"serial_number\":\"\",\"version\":\" v 2 \"}}");
+	         "{\"board_info\":{\"manufacturer\":\"\",\"part_number\":\"\",\"product_name\":"
+	         "\"\",\"serial_number\":\"\"},\"chassis_info\":{\"chassis_type\":\"\","
+	         "\"part_number\":\"\",\"serial_number\":\"\"},\"product_info\":{\"asset_tag\":"
+	         "\"\",\"manufacturer\":\"\",\"part_number\":\"\",\"product_name\":\"\","
+	         "\"serial_number\":\"\",\"version\":\" v 2 \"}}");
 	/* Latin-1 field, "quote" and backslash */
 	asset_is("Caf\xe9,\"q\",\\,d,e,f,g,h,i,j,k,l,m",
-		 "{\"board_info\":{\"manufacturer\":\"Caf\xc3\xa9\",\"part_number\":\"\\\"q\\\"\","
-		 "\"product_name\":\"\\\\\",\"serial_number\":\"d\"},\"chassis_info\":{"
-		 "\"chassis_type\":\"e\",\"part_number\":\"f\",\"serial_number\":\"g\"},"
-		 "\"product_info\":{\"asset_tag\":\"h\",\"manufacturer\":\"i\",\"part_number\":"
-		 "\"j\",\"product_name\":\"k\",\"serial_number\":\"l\",\"version\":\"m\"}}");
+	         "{\"board_info\":{\"manufacturer\":\"Caf\xc3\xa9\",\"part_number\":\"\\\"q\\\"\","
+	         "\"product_name\":\"\\\\\",\"serial_number\":\"d\"},\"chassis_info\":{"
+	         "\"chassis_type\":\"e\",\"part_number\":\"f\",\"serial_number\":\"g\"},"
+	         "\"product_info\":{\"asset_tag\":\"h\",\"manufacturer\":\"i\",\"part_number\":"
+	         "\"j\",\"product_name\":\"k\",\"serial_number\":\"l\",\"version\":\"m\"}}");
 	asset_is("a,b,c,d,e,f,g,h,i,j,k,l", NULL);
 	asset_is("a,b,c,d,e,f,g,h,i,j,k,l,m,n", NULL);
 	asset_is("", NULL);
@@ -566,7 +563,7 @@ static void test_asset(void)
 
 		dcre_convert_asset("a,b", 3, &obj, &why);
 		tap_is_str(why.text, "answered 'a,b', expected 13 comma-separated fields, got 2",
-			   "asset message");
+		           "asset message");
 	}
 }
 
@@ -579,9 +576,11 @@ static void boot_is(const char *payload, size_t len, const char *want)
 	enum dcre_err rc = dcre_convert_boot_target(payload, len, &t, &why);
 
 	if (want)
-		tap_ok(rc == DCRE_OK && t && strcmp(t, want) == 0, "boot '%s' -> %s", esc(payload, len), want);
+		tap_ok(rc == DCRE_OK && t && strcmp(t, want) == 0, "boot '%s' -> %s",
+		       esc(payload, len), want);
 	else
-		tap_ok(rc != DCRE_OK && !t && why.text[0], "boot '%s' fails (%s)", esc(payload, len), why.text);
+		tap_ok(rc != DCRE_OK && !t && why.text[0], "boot '%s' fails (%s)",
+		       esc(payload, len), why.text);
 }
 
 static void test_boot_target(void)
@@ -618,15 +617,16 @@ static void cled_is(const char *payload, const char *want)
 static void test_chamber_led(void)
 {
 	cled_is("1,ffffff,0",
-		"{\"blink_state\":\"steady\",\"led_color\":\"ffffff\",\"led_state\":\"on\"}");
+	        "{\"blink_state\":\"steady\",\"led_color\":\"ffffff\",\"led_state\":\"on\"}");
 	cled_is("0,00ff00,1",
-		"{\"blink_state\":\"blink\",\"led_color\":\"00ff00\",\"led_state\":\"off\"}");
+	        "{\"blink_state\":\"blink\",\"led_color\":\"00ff00\",\"led_state\":\"off\"}");
 	cled_is("1,-1,1", "{\"blink_state\":\"blink\",\"led_color\":\"-1\",\"led_state\":\"on\"}");
 	cled_is("2,x,2", "{\"blink_state\":\"steady\",\"led_color\":\"x\",\"led_state\":\"off\"}");
 	cled_is(",,", "{\"blink_state\":\"steady\",\"led_color\":\"\",\"led_state\":\"off\"}");
-	cled_is("1, FF ,1", "{\"blink_state\":\"blink\",\"led_color\":\" FF \",\"led_state\":\"on\"}");
+	cled_is("1, FF ,1",
+	        "{\"blink_state\":\"blink\",\"led_color\":\" FF \",\"led_state\":\"on\"}");
 	cled_is("1,\xff,0",
-		"{\"blink_state\":\"steady\",\"led_color\":\"\xc3\xbf\",\"led_state\":\"on\"}");
+	        "{\"blink_state\":\"steady\",\"led_color\":\"\xc3\xbf\",\"led_state\":\"on\"}");
 	cled_is("1,ffffff", NULL);
 	cled_is("1,ffffff,0,0", NULL);
 	cled_is("", NULL);
@@ -656,9 +656,9 @@ static void test_host_info(void)
 	cJSON *obj = NULL;
 
 	host_is("i10.10.1.15,htest-server0",
-		"{\"hostnames\":[\"test-server0\"],\"ip_addresses\":[\"10.10.1.15\"]}");
+	        "{\"hostnames\":[\"test-server0\"],\"ip_addresses\":[\"10.10.1.15\"]}");
 	host_is("hb,i2,ha,i1,hc",
-		"{\"hostnames\":[\"b\",\"a\",\"c\"],\"ip_addresses\":[\"2\",\"1\"]}");
+	        "{\"hostnames\":[\"b\",\"a\",\"c\"],\"ip_addresses\":[\"2\",\"1\"]}");
 	host_is("i192.0.2.10", "{\"hostnames\":[],\"ip_addresses\":[\"192.0.2.10\"]}");
 	host_is("hexample-node-1", "{\"hostnames\":[\"example-node-1\"],\"ip_addresses\":[]}");
 	host_is("i,h", "{\"hostnames\":[\"\"],\"ip_addresses\":[\"\"]}");
@@ -675,12 +675,12 @@ static void test_host_info(void)
 	host_len("i1,\0h", 5, NULL);
 	dcre_convert_host_info("i1,x2", 5, &obj, &why);
 	tap_is_str(why.text,
-		   "answered 'i1,x2', field 2 has an unknown leading character "
-		   "(expected i<address> or h<name>)",
-		   "host info message");
+	           "answered 'i1,x2', field 2 has an unknown leading character "
+	           "(expected i<address> or h<name>)",
+	           "host info message");
 	dcre_convert_host_info("i1,", 3, &obj, &why);
 	tap_is_str(why.text, "answered 'i1,', field 2 is empty (expected i<address> or h<name>)",
-		   "host info empty field message");
+	           "host info empty field message");
 }
 
 /* ---- text (UTF-8 or ISO-8859-1) ---- */
@@ -703,13 +703,13 @@ static void test_text(void)
 	text_is("", 0, "\"\"", "empty");
 	text_is(NULL, 0, "\"\"", "NULL/0");
 	text_is("v1.0 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 14,
-		"\"v1.0 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "valid UTF-8 kept");
+	        "\"v1.0 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "valid UTF-8 kept");
 	text_is("\xff\xe9", 2, "\"\xc3\xbf\xc3\xa9\"", "latin-1");
 	text_is("caf\xe9 \xc3\xa9", 7, "\"caf\xc3\xa9 \xc3\x83\xc2\xa9\"", "mixed -> latin-1");
 	text_is("\xc0\xaf", 2, "\"\xc3\x80\xc2\xaf\"", "overlong -> latin-1");
 	text_is("\xed\xa0\x80", 3, "\"\xc3\xad\xc2\xa0\xc2\x80\"", "surrogate -> latin-1");
 	text_is("\xf4\x90\x80\x80", 4, "\"\xc3\xb4\xc2\x90\xc2\x80\xc2\x80\"",
-		"above U+10FFFF -> latin-1");
+	        "above U+10FFFF -> latin-1");
 	text_is("\xe2\x82", 2, "\"\xc3\xa2\xc2\x82\"", "truncated sequence -> latin-1");
 	text_is("a\"b\\c\n", 6, "\"a\\\"b\\\\c\\n\"", "JSON escapes");
 	text_is("a\0b\x01", 4, "\"a\\u0000b\\u0001\"", "NUL kept");
@@ -722,19 +722,21 @@ static void test_text(void)
 
 /* ---- location (conversions.md §10) ---- */
 
-#define PHYS "\"physical_location\":{\"depth\":\"unknown\",\"horizontal\":\"unknown\",\"vertical\":\"unknown\"}"
+#define PHYS                                                                                       \
+	"\"physical_location\":{\"depth\":\"unknown\",\"horizontal\":\"unknown\",\"vertical\":"    \
+	"\"unknown\"}"
 
 static void loc_is(int32_t id, const char *depth, const char *horiz, const char *node,
-		   const char *vert)
+                   const char *vert)
 {
 	cJSON *item = dcre_convert_location(id);
 	char *got = render(item);
 	char want[512];
 
 	snprintf(want, sizeof(want),
-		 "{\"chassis_location\":{\"depth\":\"%s\",\"horiz_pos\":\"%s\",\"server_node\":%s,"
-		 "\"vert_pos\":\"%s\"}," PHYS "}",
-		 depth, horiz, node, vert);
+	         "{\"chassis_location\":{\"depth\":\"%s\",\"horiz_pos\":\"%s\",\"server_node\":%s,"
+	         "\"vert_pos\":\"%s\"}," PHYS "}",
+	         depth, horiz, node, vert);
 	tap_is_str(got, want, "location %04x", (unsigned)id);
 	free(got);
 	cJSON_Delete(item);

@@ -70,7 +70,8 @@ static void test_parse_int(void)
 	INT_OK("-0000", "0");
 	INT_OK("-007", "-7");
 	INT_OK(" \t\n\v\f\r42 \t\n\v\f\r", "42");
-	INT_OK("-99999999999999999999999999999999999999", "-99999999999999999999999999999999999999");
+	INT_OK("-99999999999999999999999999999999999999",
+	       "-99999999999999999999999999999999999999");
 	int_ok("123,", 3, "123", "length-limited '123'");
 	/* conversions.md §2 rejected */
 	INT_BAD("");
@@ -89,7 +90,9 @@ static void test_parse_int(void)
 	INT_BAD("1_000");
 	INT_BAD("\xd9\xa1"); /* Arabic-Indic digit one */
 	int_bad("12\0", 3, "'12\\0'");
-	int_bad("\0" "12", 3, "'\\012'");
+	int_bad("\0"
+	        "12",
+	        3, "'\\012'");
 	int_bad(NULL, 0, "NULL/0");
 }
 
@@ -203,15 +206,16 @@ static void hex_is(const char *text, bool neg, bool ovf, uint64_t want)
 
 	tap_is_int(rc, DCRE_OK, "hex accepts '%s'", esc(text, strlen(text)));
 	tap_ok(h.value == want && h.negative == neg && h.overflow == ovf,
-	       "hex '%s' -> neg=%d ovf=%d value=%#llx", esc(text, strlen(text)), h.negative, h.overflow,
-	       (unsigned long long)h.value);
+	       "hex '%s' -> neg=%d ovf=%d value=%#llx", esc(text, strlen(text)), h.negative,
+	       h.overflow, (unsigned long long)h.value);
 }
 
 static void hex_bad(const char *text)
 {
 	struct dcre_hexid h;
 
-	tap_is_int(dcre_number_parse_hex(text, &h), DCRE_EINVAL, "hex rejects '%s'", esc(text, strlen(text)));
+	tap_is_int(dcre_number_parse_hex(text, &h), DCRE_EINVAL, "hex rejects '%s'",
+	           esc(text, strlen(text)));
 }
 
 static void test_parse_hex(void)

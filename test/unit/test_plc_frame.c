@@ -34,7 +34,7 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 }
 
 static struct plc_packet pkt(uint8_t seq, uint8_t type, uint32_t board, uint16_t device,
-			     const void *data, size_t len)
+                             const void *data, size_t len)
 {
 	struct plc_packet p;
 
@@ -67,43 +67,45 @@ static void test_golden(void)
 	static const uint8_t d123[] = {0x01, 0x02, 0x03};
 	static const uint8_t dump_thermistor[] = {0x9C};
 	const struct golden g[] = {
-		{"seq 3 type 0x40 data 01 02 03", pkt(3, 0x40, 0x12345678, 0xAA05, d123, 3),
-		 "01 0C 03 40 12 34 56 78 AA 05 01 02 03 F4 04"},
-		{"version board 0x0A", PKT_S(1, 0xFF, 0x0A, 0xFFFF, "V"),
-		 "01 0A 01 FF 00 00 00 0A FF FF 56 A2 04"},
-		{"dump board 1", PKT_S(2, 0xFF, 0x01, 0xFFFF, "D"),
-		 "01 0A 02 FF 00 00 00 01 FF FF 44 BC 04"},
-		{"dump response thermistor", pkt(2, 0x9C, 0x01, 0x01FF, dump_thermistor, 1),
-		 "01 0A 02 9C 00 00 00 01 01 FF 9C C5 04"},
-		{"scan-all", PKT_S(3, 0xFF, PLC_BOARD_SCAN_ALL | 0x23544B, 0xFFFF, "D"),
-		 "01 0A 03 FF 80 23 54 4B FF FF 44 7A 04"},
-		{"scan-all shuffle",
-		 PKT_S(3, 0xFF, PLC_BOARD_SCAN_ALL | PLC_BOARD_SHUFFLE | 0x23544B, 0xFFFF, "D"),
-		 "01 0A 03 FF A0 23 54 4B FF FF 44 5A 04"},
-		{"save", PKT_S(4, 0xFF, PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE, 0xFFFF, "D"),
-		 "01 0A 04 FF 90 00 00 00 FF FF 44 2B 04"},
-		{"read thermistor", PKT_S(5, 0x9C, 0x14, 0x04FF, "R"),
-		 "01 0A 05 9C 00 00 00 14 04 FF 52 F6 04"},
-		{"read response 656", PKT_S(5, 0xFF, 0, 0xFFFF, "656"),
-		 "01 0C 05 FF 00 00 00 00 FF FF 36 35 36 5D 04"},
-		{"power status", PKT_S(6, 0x40, 0x1E, 0x01FF, "P?"),
-		 "01 0B 06 40 00 00 00 1E 01 FF 50 3F 0D 04"},
-		{"power response", PKT_S(6, 0xFF, 0, 0xFFFF, "0,0,0,0"),
-		 "01 10 06 FF 00 00 00 00 FF FF 30 2C 30 2C 30 2C 30 B9 04"},
-		{"LED write on", PKT_S(7, 0x10, 0x30, 0x0001, "W1"),
-		 "01 0B 07 10 00 00 00 30 00 01 57 31 30 04"},
-		{"fan write 4100", PKT_S(8, 0x82, 0x28, 0x0001, "W\xFF" "4100"),
-		 "01 0F 08 82 00 00 00 28 00 01 57 FF 34 31 30 30 32 04"},
-		{"write response W1", PKT_S(8, 0xFF, 0, 0xFFFF, "W1"),
-		 "01 0B 08 FF 00 00 00 00 FF FF 57 31 73 04"},
-		{"retry of read", PKT_S(9, 0x9C, 0x14, 0x04FF, "?"),
-		 "01 0A 09 9C 00 00 00 14 04 FF 3F 05 04"},
-		{"boot target status", PKT_S(10, 0x12, 0x40, 0x0001, "B?"),
-		 "01 0B 0A 12 00 00 00 40 00 01 42 3F 22 04"},
-		{"asset", PKT_S(11, 0x12, 0x50, 0x0001, "A"),
-		 "01 0A 0B 12 00 00 00 50 00 01 41 51 04"},
-		{"host info", PKT_S(13, 0x12, 0x90, 0x0001, "H"),
-		 "01 0A 0D 12 00 00 00 90 00 01 48 08 04"},
+	    {"seq 3 type 0x40 data 01 02 03", pkt(3, 0x40, 0x12345678, 0xAA05, d123, 3),
+	     "01 0C 03 40 12 34 56 78 AA 05 01 02 03 F4 04"},
+	    {"version board 0x0A", PKT_S(1, 0xFF, 0x0A, 0xFFFF, "V"),
+	     "01 0A 01 FF 00 00 00 0A FF FF 56 A2 04"},
+	    {"dump board 1", PKT_S(2, 0xFF, 0x01, 0xFFFF, "D"),
+	     "01 0A 02 FF 00 00 00 01 FF FF 44 BC 04"},
+	    {"dump response thermistor", pkt(2, 0x9C, 0x01, 0x01FF, dump_thermistor, 1),
+	     "01 0A 02 9C 00 00 00 01 01 FF 9C C5 04"},
+	    {"scan-all", PKT_S(3, 0xFF, PLC_BOARD_SCAN_ALL | 0x23544B, 0xFFFF, "D"),
+	     "01 0A 03 FF 80 23 54 4B FF FF 44 7A 04"},
+	    {"scan-all shuffle",
+	     PKT_S(3, 0xFF, PLC_BOARD_SCAN_ALL | PLC_BOARD_SHUFFLE | 0x23544B, 0xFFFF, "D"),
+	     "01 0A 03 FF A0 23 54 4B FF FF 44 5A 04"},
+	    {"save", PKT_S(4, 0xFF, PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE, 0xFFFF, "D"),
+	     "01 0A 04 FF 90 00 00 00 FF FF 44 2B 04"},
+	    {"read thermistor", PKT_S(5, 0x9C, 0x14, 0x04FF, "R"),
+	     "01 0A 05 9C 00 00 00 14 04 FF 52 F6 04"},
+	    {"read response 656", PKT_S(5, 0xFF, 0, 0xFFFF, "656"),
+	     "01 0C 05 FF 00 00 00 00 FF FF 36 35 36 5D 04"},
+	    {"power status", PKT_S(6, 0x40, 0x1E, 0x01FF, "P?"),
+	     "01 0B 06 40 00 00 00 1E 01 FF 50 3F 0D 04"},
+	    {"power response", PKT_S(6, 0xFF, 0, 0xFFFF, "0,0,0,0"),
+	     "01 10 06 FF 00 00 00 00 FF FF 30 2C 30 2C 30 2C 30 B9 04"},
+	    {"LED write on", PKT_S(7, 0x10, 0x30, 0x0001, "W1"),
+	     "01 0B 07 10 00 00 00 30 00 01 57 31 30 04"},
+	    {"fan write 4100",
+	     PKT_S(8, 0x82, 0x28, 0x0001,
+	           "W\xFF"
+	           "4100"),
+	     "01 0F 08 82 00 00 00 28 00 01 57 FF 34 31 30 30 32 04"},
+	    {"write response W1", PKT_S(8, 0xFF, 0, 0xFFFF, "W1"),
+	     "01 0B 08 FF 00 00 00 00 FF FF 57 31 73 04"},
+	    {"retry of read", PKT_S(9, 0x9C, 0x14, 0x04FF, "?"),
+	     "01 0A 09 9C 00 00 00 14 04 FF 3F 05 04"},
+	    {"boot target status", PKT_S(10, 0x12, 0x40, 0x0001, "B?"),
+	     "01 0B 0A 12 00 00 00 40 00 01 42 3F 22 04"},
+	    {"asset", PKT_S(11, 0x12, 0x50, 0x0001, "A"), "01 0A 0B 12 00 00 00 50 00 01 41 51 04"},
+	    {"host info", PKT_S(13, 0x12, 0x90, 0x0001, "H"),
+	     "01 0A 0D 12 00 00 00 90 00 01 48 08 04"},
 	};
 
 	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
@@ -114,12 +116,13 @@ static void test_golden(void)
 		struct dcre_msg why = {{0}};
 
 		tap_is_int(n, wn, "golden %s: encoded length", g[i].name);
-		tap_ok(n == wn && memcmp(got, want, wn) == 0, "golden %s: encoded bytes", g[i].name);
+		tap_ok(n == wn && memcmp(got, want, wn) == 0, "golden %s: encoded bytes",
+		       g[i].name);
 		tap_is_int(plc_frame_checksum(want + 2, wn - 4), want[wn - 2],
-			   "golden %s: checksum", g[i].name);
+		           "golden %s: checksum", g[i].name);
 		memset(&back, 0xAA, sizeof(back));
 		tap_is_int(plc_frame_decode(want, wn, &back, &why), DCRE_OK, "golden %s: decodes",
-			   g[i].name);
+		           g[i].name);
 		tap_ok(same_packet(&back, &g[i].p), "golden %s: decoded fields", g[i].name);
 	}
 }
@@ -144,7 +147,7 @@ static void expect_corrupt(const uint8_t *f, size_t n, const char *frag, const c
 	struct dcre_msg why = {{0}};
 
 	tap_is_int(plc_frame_decode(f, n, &out, &why), DCRE_EPROTO, "corrupt %s: DCRE_EPROTO",
-		   name);
+	           name);
 	if (!tap_ok(strstr(why.text, frag) != NULL, "corrupt %s: reason names it", name))
 		tap_diag("reason '%s', want '%s'", why.text, frag);
 }
@@ -229,14 +232,14 @@ static void test_sizes(void)
 	tap_is_int(f[PLC_MAX_FRAME - 1], PLC_TRAILER, "246 data bytes: trailer");
 	tap_is_int(f[PLC_MAX_FRAME], 0xEE, "246 data bytes: nothing written past the frame");
 	tap_is_int(plc_frame_decode(f, PLC_MAX_FRAME, &back, &why), DCRE_OK,
-		   "246 data bytes: decodes");
+	           "246 data bytes: decodes");
 	tap_ok(same_packet(&p, &back), "246 data bytes: round trip");
 
 	p.len = 0;
 	tap_is_int(plc_frame_encode(&p, f), PLC_MIN_FRAME, "0 data bytes: 12-byte frame");
 	tap_is_int(f[1], 9, "0 data bytes: length byte 9");
 	tap_is_int(plc_frame_decode(f, PLC_MIN_FRAME, &back, &why), DCRE_OK,
-		   "0 data bytes: decodes");
+	           "0 data bytes: decodes");
 	tap_ok(same_packet(&p, &back), "0 data bytes: round trip");
 }
 
@@ -318,7 +321,7 @@ static void test_rx_basic(void)
 	put_hex(&l, "00 FF AA 55 04 02 7F 80");
 	put_hex(&l, READ656);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_OK,
-		   "rx: noise before the header skipped");
+	           "rx: noise before the header skipped");
 	tap_ok(same_packet(&out, &want), "rx: packet after noise intact");
 	line_close(&l);
 
@@ -326,7 +329,7 @@ static void test_rx_basic(void)
 	line_open(&l);
 	put_hex(&l, READ656);
 	tap_is_int(plc_reader_receive(&l.r, -1, PLC_SEQ_ANY, &out, &why), DCRE_OK,
-		   "rx: PLC_SEQ_ANY, no timeout");
+	           "rx: PLC_SEQ_ANY, no timeout");
 	tap_is_int(out.seq, 5, "rx: PLC_SEQ_ANY gives the packet's seq");
 	line_close(&l);
 
@@ -340,7 +343,7 @@ static void test_rx_basic(void)
 		big.data[i] = (uint8_t)(0x80 + i); /* includes 0x01 and 0x04 bytes */
 	put_pkt(&l, &big);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 0x42, &out, &why), DCRE_OK,
-		   "rx: 258-byte packet");
+	           "rx: 258-byte packet");
 	tap_ok(same_packet(&out, &big), "rx: 258-byte packet intact");
 	line_close(&l);
 }
@@ -357,17 +360,17 @@ static void test_rx_seq(void)
 	put_pkt(&l, &stale);
 	put_pkt(&l, &right);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_OK,
-		   "rx: stale seq then right seq");
+	           "rx: stale seq then right seq");
 	tap_ok(same_packet(&out, &right), "rx: the right packet is returned, the stale dropped");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: nothing left after the right packet");
+	           "rx: nothing left after the right packet");
 	line_close(&l);
 
 	/* only a stale answer: it is dropped and the read times out */
 	line_open(&l);
 	put_pkt(&l, &stale);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: only a stale packet -> TIMEOUT");
+	           "rx: only a stale packet -> TIMEOUT");
 	line_close(&l);
 
 	/* two packets in one write: successive calls return both */
@@ -377,10 +380,10 @@ static void test_rx_seq(void)
 	n += plc_frame_encode(&right, two + n);
 	put(&l, two, n);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, PLC_SEQ_ANY, &out, &why), DCRE_OK,
-		   "rx: two in one write, first");
+	           "rx: two in one write, first");
 	tap_ok(same_packet(&out, &stale), "rx: first packet of the two");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, PLC_SEQ_ANY, &out, &why), DCRE_OK,
-		   "rx: two in one write, second");
+	           "rx: two in one write, second");
 	tap_ok(same_packet(&out, &right), "rx: second packet of the two");
 	line_close(&l);
 
@@ -388,10 +391,10 @@ static void test_rx_seq(void)
 	line_open(&l);
 	put(&l, two, n);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, PLC_SEQ_ANY, &out, &why), DCRE_OK,
-		   "rx: discard: first packet read");
+	           "rx: discard: first packet read");
 	plc_reader_discard(&l.r);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, PLC_SEQ_ANY, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: discard dropped the buffered second packet");
+	           "rx: discard dropped the buffered second packet");
 	line_close(&l);
 }
 
@@ -409,7 +412,7 @@ static void test_rx_errors(void)
 	f[n - 2] ^= 0x01;
 	put(&l, f, n);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: wrong checksum -> EPROTO");
+	           "rx: wrong checksum -> EPROTO");
 	tap_ok(strstr(why.text, "checksum") != NULL, "rx: reason names the checksum");
 	line_close(&l);
 
@@ -419,14 +422,14 @@ static void test_rx_errors(void)
 	f[2] = 4;
 	put(&l, f, n);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: corrupt packet with another seq -> EPROTO, not skipped");
+	           "rx: corrupt packet with another seq -> EPROTO, not skipped");
 	line_close(&l);
 
 	/* no data at all */
 	line_open(&l);
 	long long t0 = mono_ms();
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: no data -> TIMEOUT");
+	           "rx: no data -> TIMEOUT");
 	long long dt = mono_ms() - t0;
 	tap_ok(dt >= SHORT_MS - 1, "rx: TIMEOUT not before the deadline (%lld ms)", dt);
 	tap_ok(dt < 5000, "rx: TIMEOUT returned (%lld ms)", dt);
@@ -439,10 +442,10 @@ static void test_rx_errors(void)
 	put_hex(&l, "AA 01 03 BB CC DD EE");
 	put_hex(&l, READ656);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: 0x01 in noise taken as header -> EPROTO");
+	           "rx: 0x01 in noise taken as header -> EPROTO");
 	tap_ok(strstr(why.text, "too short") != NULL, "rx: noise header: too short");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_OK,
-		   "rx: the packet after the noise is read next");
+	           "rx: the packet after the noise is read next");
 	line_close(&l);
 
 	/* a 0x01 in noise with a length that swallows the real packet */
@@ -450,14 +453,14 @@ static void test_rx_errors(void)
 	put_hex(&l, "01 0A");
 	put_hex(&l, READ656);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: noise header swallowing a packet -> EPROTO");
+	           "rx: noise header swallowing a packet -> EPROTO");
 	line_close(&l);
 
 	/* length 0: 01 00 04 is 3 bytes -> CORRUPT */
 	line_open(&l);
 	put_hex(&l, "01 00 04");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: length byte 0 -> EPROTO");
+	           "rx: length byte 0 -> EPROTO");
 	line_close(&l);
 
 	/* truncated: L = 10 but only 3 body bytes arrive. read_bytes returns
@@ -466,21 +469,21 @@ static void test_rx_errors(void)
 	line_open(&l);
 	put_hex(&l, "01 0A 05 FF 00");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: truncated body -> TIMEOUT (trailer read times out)");
+	           "rx: truncated body -> TIMEOUT (trailer read times out)");
 	line_close(&l);
 
 	/* the whole body but no trailer: TIMEOUT */
 	line_open(&l);
 	put_hex(&l, "01 0C 05 FF 00 00 00 00 FF FF 36 35 36 5D");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: missing trailer -> TIMEOUT");
+	           "rx: missing trailer -> TIMEOUT");
 	line_close(&l);
 
 	/* only a header byte: the length read times out */
 	line_open(&l);
 	put_hex(&l, "01");
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_ETIMEDOUT,
-		   "rx: lone header byte -> TIMEOUT");
+	           "rx: lone header byte -> TIMEOUT");
 	line_close(&l);
 
 	/* truncated packet followed by a good one in the same burst: the body
@@ -489,16 +492,16 @@ static void test_rx_errors(void)
 	put_hex(&l, "01 0A 05 FF 00");
 	put_hex(&l, READ656);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EPROTO,
-		   "rx: truncated packet then another -> EPROTO");
+	           "rx: truncated packet then another -> EPROTO");
 	line_close(&l);
 
 	/* writer closed, nothing buffered */
 	line_open(&l);
 	line_close_writer(&l);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EIO,
-		   "rx: writer closed -> EIO");
+	           "rx: writer closed -> EIO");
 	tap_is_int(plc_reader_receive(&l.r, -1, 5, &out, &why), DCRE_EIO,
-		   "rx: writer closed, no timeout -> EIO (no hang)");
+	           "rx: writer closed, no timeout -> EIO (no hang)");
 	line_close(&l);
 
 	/* writer closed after a good packet: the packet first, then EIO */
@@ -506,9 +509,8 @@ static void test_rx_errors(void)
 	put_hex(&l, READ656);
 	line_close_writer(&l);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_OK,
-		   "rx: packet before close is read");
-	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EIO,
-		   "rx: then EIO");
+	           "rx: packet before close is read");
+	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EIO, "rx: then EIO");
 	line_close(&l);
 
 	/* writer closed in the middle of a packet */
@@ -516,7 +518,7 @@ static void test_rx_errors(void)
 	put_hex(&l, "01 0C 05 FF 00");
 	line_close_writer(&l);
 	tap_is_int(plc_reader_receive(&l.r, SHORT_MS, 5, &out, &why), DCRE_EIO,
-		   "rx: writer closed mid-packet -> EIO");
+	           "rx: writer closed mid-packet -> EIO");
 	line_close(&l);
 
 	/* writing to a line whose reader is gone fails with EIO */

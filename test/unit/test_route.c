@@ -8,14 +8,14 @@
 #include "url.h"
 
 static enum dcre_route_result route(const char *target, const char *method,
-				    struct dcre_route_match *m)
+                                    struct dcre_route_match *m)
 {
 	struct dcre_path p;
 	struct dcre_msg why;
 	enum dcre_route_result r;
 
 	if (dcre_url_normalise(target, false, &p, &why) != DCRE_OK)
-		return (enum dcre_route_result)-1;
+		return (enum dcre_route_result) - 1;
 	r = dcre_route_match(&p, method, m);
 	/* variables point into p: keep only the result code for the caller
 	 * unless it checks them through check_var() before freeing */
@@ -101,9 +101,9 @@ int main(void)
 	check_op("/opendcre/1.3//scan//force", DCRE_API_13, DCRE_OP_SCAN_FORCE);
 	check_op("/opendcre/1.3/scan/rackA?x/00000001", DCRE_API_13, DCRE_OP_SCAN_RACK);
 	check_var("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", DCRE_VAR_RACK,
-		  "rack 1");
+	          "rack 1");
 	check_var("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", DCRE_VAR_DEVICE,
-		  "P12V Rail");
+	          "P12V Rail");
 	check_var("/opendcre/1.3/read/Thermistor/r/1/2", DCRE_VAR_TYPE, "Thermistor");
 	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_BOARD, "on");
 	check_var("/opendcre/1.3/led/r/1/2/on/ff/steady", DCRE_VAR_BLINK, "steady");

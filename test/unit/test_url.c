@@ -9,7 +9,7 @@
 
 /* Normalise raw and compare the segments with want[0..nwant). */
 static void ok_path(const char *raw, bool decoded, const char *const *want, size_t nwant,
-		    const char *name)
+                    const char *name)
 {
 	struct dcre_path p;
 	struct dcre_msg why = {{0}};
@@ -47,17 +47,17 @@ static void bad_path(const char *raw, bool decoded, const char *frag, const char
 
 static void test_spec_table(void)
 {
-	OK("/opendcre/1.3/scan//rack_1/00000001", "table: double slash", "opendcre", "1.3",
-	   "scan", "rack_1", "00000001");
+	OK("/opendcre/1.3/scan//rack_1/00000001", "table: double slash", "opendcre", "1.3", "scan",
+	   "rack_1", "00000001");
 	OK("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", "table: %20", "opendcre",
 	   "1.3", "read", "voltage", "rack 1", "40000001", "P12V Rail");
 	OK("/opendcre/1.3/scan/rackA?x/00000001", "table: query cut", "opendcre", "1.3", "scan",
 	   "rackA");
 	/* '%' of "%zz" is at 0-based offset 29 */
 	bad_path("/opendcre/1.3/version/rack_1/%zz", false,
-		 "malformed percent-escape at byte 29 of the request path", "table: %zz");
-	OK("/opendcre/1.3/version/rack_1/", "table: trailing slash (404 later)", "opendcre",
-	   "1.3", "version", "rack_1", "");
+	         "malformed percent-escape at byte 29 of the request path", "table: %zz");
+	OK("/opendcre/1.3/version/rack_1/", "table: trailing slash (404 later)", "opendcre", "1.3",
+	   "version", "rack_1", "");
 }
 
 static void test_cutting(void)
@@ -90,7 +90,7 @@ static void test_escapes(void)
 	bad_path("/a/%4", false, "malformed percent-escape at byte 3 of the request path", "%4");
 	bad_path("/a/%4?x", false, "malformed percent-escape at byte 3", "%4 cut by query");
 	bad_path("/a/%", false, "malformed percent-escape at byte 3 of the request path",
-		 "trailing %");
+	         "trailing %");
 	bad_path("/a/%g0", false, "malformed percent-escape at byte 3", "%g0");
 	bad_path("/a/%0g", false, "malformed percent-escape at byte 3", "%0g");
 	bad_path("/%41/%%41", false, "malformed percent-escape at byte 5", "%% offset in raw");
@@ -136,8 +136,8 @@ static void test_shapes(void)
 
 static void test_decoded(void)
 {
-	OK_DEC("/opendcre/1.3/read/voltage/rack 1/40000001/P12V Rail", "decoded input",
-	       "opendcre", "1.3", "read", "voltage", "rack 1", "40000001", "P12V Rail");
+	OK_DEC("/opendcre/1.3/read/voltage/rack 1/40000001/P12V Rail", "decoded input", "opendcre",
+	       "1.3", "read", "voltage", "rack 1", "40000001", "P12V Rail");
 	OK_DEC("/a/%zz", "decoded: '%' is literal", "a", "%zz");
 	OK_DEC("/a/%2F/%", "decoded: escapes not decoded", "a", "%2F", "%");
 	OK_DEC("/a/%00", "decoded: %00 is literal text", "a", "%00");
@@ -174,7 +174,7 @@ static void test_long(void)
 		memcpy(esc + 1 + 3 * i, "%41", 3);
 	esc[m] = '\0';
 	tap_is_int(dcre_url_normalise(esc, false, &p, &why), DCRE_OK,
-		   "8 KiB escaped segment accepted");
+	           "8 KiB escaped segment accepted");
 	tap_is_int(p.nseg, 1, "8 KiB escaped segment: one segment");
 	tap_is_int(p.nseg ? strlen(p.seg[0]) : 0, 2730, "8 KiB escaped segment: 2730 bytes");
 	dcre_path_free(&p);
@@ -182,10 +182,10 @@ static void test_long(void)
 	/* a bad escape near the end: the offset is counted in the raw target */
 	esc[m - 2] = 'z';
 	tap_is_int(dcre_url_normalise(esc, false, &p, &why), DCRE_EINVAL,
-		   "8 KiB path with a late bad escape rejected");
+	           "8 KiB path with a late bad escape rejected");
 	char want[128];
 	snprintf(want, sizeof(want), "malformed percent-escape at byte %zu of the request path",
-		 m - 3);
+	         m - 3);
 	tap_is_str(why.text, want, "late bad escape: offset %zu", m - 3);
 	free(esc);
 	free(raw);
@@ -202,7 +202,7 @@ static void test_free(void)
 	tap_ok(p.seg == NULL && p.nseg == 0, "dcre_path_free twice on an empty path");
 
 	tap_is_int(dcre_url_normalise("/a/%zz", false, &p, NULL), DCRE_EINVAL,
-		   "reason may be NULL");
+	           "reason may be NULL");
 }
 
 int main(void)

@@ -94,17 +94,16 @@ static void hexdump(const char *dir, const uint8_t *b, size_t n)
 	dcre_debug("PLC %s %s", dir, text);
 }
 
-static enum dcre_err io_failed(struct plc_bus *bus, const char *what, int err,
-			       struct dcre_msg *msg)
+static enum dcre_err io_failed(struct plc_bus *bus, const char *what, int err, struct dcre_msg *msg)
 {
 	close_serial(bus); /* reopened at the next transaction */
 	return dcre_msg_set(msg, DCRE_EIO, "PLC bus: I/O error on %s during %s: %s",
-			    bus->cfg->device, what, strerror(err));
+	                    bus->cfg->device, what, strerror(err));
 }
 
 static enum dcre_err send_packet(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
-				 uint32_t board, const uint8_t *data, size_t len,
-				 struct dcre_msg *msg)
+                                 uint32_t board, const uint8_t *data, size_t len,
+                                 struct dcre_msg *msg)
 {
 	struct plc_packet p = {.seq = seq, .type = c->type, .board = board, .device = c->device};
 	uint8_t frame[PLC_MAX_FRAME];
@@ -122,7 +121,7 @@ static enum dcre_err send_packet(struct plc_bus *bus, const struct plc_cmd *c, u
 }
 
 static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
-			     struct plc_packet *ans, struct dcre_msg *msg)
+                             struct plc_packet *ans, struct dcre_msg *msg)
 {
 	struct dcre_msg why;
 	enum dcre_err e = plc_reader_receive(&bus->rd, bus->timeout_ms, seq, ans, &why);
@@ -137,26 +136,25 @@ static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8
 	return e;
 }
 
-static enum dcre_err no_response(struct plc_bus *bus, const struct plc_cmd *c,
-				 struct dcre_msg *msg)
+static enum dcre_err no_response(struct plc_bus *bus, const struct plc_cmd *c, struct dcre_msg *msg)
 {
 	return dcre_msg_set(msg, DCRE_ETIMEDOUT,
-			    "PLC bus: no response from board %08x device %04x (%s) within %g s",
-			    c->board, c->device, c->what, bus->cfg->timeout);
+	                    "PLC bus: no response from board %08x device %04x (%s) within %g s",
+	                    c->board, c->device, c->what, bus->cfg->timeout);
 }
 
 static enum dcre_err corrupt(const struct plc_cmd *c, struct dcre_msg *msg)
 {
 	return dcre_msg_set(msg, DCRE_EPROTO,
-			    "Corrupt packets received (failed checksum validation) - Retry limit "
-			    "reached. PLC bus: board %08x device %04x (%s)",
-			    c->board, c->device, c->what);
+	                    "Corrupt packets received (failed checksum validation) - Retry limit "
+	                    "reached. PLC bus: board %08x device %04x (%s)",
+	                    c->board, c->device, c->what);
 }
 
 /* §8.1: the command, then up to retry_limit '?' rounds on corrupt answers.
  * Runs inside a transaction. */
-static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c,
-			      struct plc_packet *ans, struct dcre_msg *msg)
+static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c, struct plc_packet *ans,
+                              struct dcre_msg *msg)
 {
 	uint8_t seq = plc_lock_next_seq(&bus->lock);
 	enum dcre_err e = send_packet(bus, c, seq, c->board, c->data, c->len, msg);
@@ -178,8 +176,8 @@ static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c,
 	return e;
 }
 
-static void cmd_init(struct plc_cmd *c, const struct dcre_target *t, const char *what,
-		     uint8_t type, const char *data)
+static void cmd_init(struct plc_cmd *c, const struct dcre_target *t, const char *what, uint8_t type,
+                     const char *data)
 {
 	c->what = what;
 	c->type = type;
@@ -190,8 +188,8 @@ static void cmd_init(struct plc_cmd *c, const struct dcre_target *t, const char 
 }
 
 /* A whole one-command transaction. */
-static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c,
-			      struct plc_packet *ans, struct dcre_msg *msg)
+static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c, struct plc_packet *ans,
+                              struct dcre_msg *msg)
 {
 	enum dcre_err e = txn_begin(bus, msg);
 	if (e)
@@ -201,16 +199,14 @@ static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c,
 	return e;
 }
 
-static enum dcre_err convert_failed(const struct plc_cmd *c, enum dcre_err e,
-				    struct dcre_msg *msg)
+static enum dcre_err convert_failed(const struct plc_cmd *c, enum dcre_err e, struct dcre_msg *msg)
 {
-	dcre_msg_prefix(msg, "PLC bus: board %08x device %04x (%s) ", c->board, c->device,
-			c->what);
+	dcre_msg_prefix(msg, "PLC bus: board %08x device %04x (%s) ", c->board, c->device, c->what);
 	return e;
 }
 
-static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_target *t,
-				 cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+                                 struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_cmd c;
@@ -223,12 +219,12 @@ static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_targe
 		return e;
 	*out = cJSON_CreateObject();
 	cJSON_AddItemToObject(*out, "firmware_version",
-			      dcre_convert_text((const char *)ans.data, ans.len));
+	                      dcre_convert_text((const char *)ans.data, ans.len));
 	return DCRE_OK;
 }
 
 static enum dcre_err plc_read_in_txn(struct plc_bus *bus, const struct dcre_target *t,
-				     const char *type, cJSON **out, struct dcre_msg *msg)
+                                     const char *type, cJSON **out, struct dcre_msg *msg)
 {
 	char what[64];
 	struct plc_cmd c;
@@ -243,8 +239,8 @@ static enum dcre_err plc_read_in_txn(struct plc_bus *bus, const struct dcre_targ
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
-static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *t,
-			      const char *type, cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+                              cJSON **out, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	enum dcre_err e = txn_begin(bus, msg);
@@ -256,8 +252,8 @@ static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *
 }
 
 static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target *t,
-			       const char *type, enum dcre_power_action action, cJSON **out,
-			       struct dcre_msg *msg)
+                               const char *type, enum dcre_power_action action, cJSON **out,
+                               struct dcre_msg *msg)
 {
 	static const char *const data[] = {"P1", "P0", "PC", "P?"};
 	static const char *const what[] = {"power on", "power off", "power cycle", "power status"};
@@ -276,7 +272,7 @@ static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target 
 }
 
 static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-			       struct dcre_msg *msg)
+                               struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
@@ -290,8 +286,8 @@ static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target 
 }
 
 static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-				     enum dcre_boot_target target, cJSON **out,
-				     struct dcre_msg *msg)
+                                     enum dcre_boot_target target, cJSON **out,
+                                     struct dcre_msg *msg)
 {
 	static const char *const data[] = {"B0", "B1", "B2"};
 	struct plc_cmd c;
@@ -319,20 +315,20 @@ static bool is_w1(const struct plc_packet *ans)
 }
 
 static enum dcre_err write_refused(const struct plc_cmd *c, const struct plc_packet *ans,
-				   struct dcre_msg *msg)
+                                   struct dcre_msg *msg)
 {
 	cJSON *text = dcre_convert_text((const char *)ans->data, ans->len);
 	dcre_msg_set(msg, DCRE_EPROTO,
-		     "Error writing to device. PLC bus: board %08x device %04x (%s) answered '%s'",
-		     c->board, c->device, c->what, cJSON_GetStringValue(text));
+	             "Error writing to device. PLC bus: board %08x device %04x (%s) answered '%s'",
+	             c->board, c->device, c->what, cJSON_GetStringValue(text));
 	cJSON_Delete(text);
 	return DCRE_EPROTO;
 }
 
 /* Write, then on W1 read the device back, in one transaction. */
 static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_target *t,
-				    const struct plc_cmd *c, const char *read_type, cJSON **out,
-				    struct dcre_msg *msg)
+                                    const struct plc_cmd *c, const char *read_type, cJSON **out,
+                                    struct dcre_msg *msg)
 {
 	struct plc_packet ans;
 	enum dcre_err e = txn_begin(bus, msg);
@@ -347,8 +343,8 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
 	return e;
 }
 
-static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t,
-			     const char *state, cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
+                             cJSON **out, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_cmd c;
@@ -359,8 +355,8 @@ static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t
 	return write_and_read(bus, t, &c, "led", out, msg);
 }
 
-static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t,
-			     const char *speed, cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
+                             cJSON **out, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_cmd c;
@@ -379,20 +375,20 @@ static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t
 }
 
 static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_target *t,
-				     const char *state, const char *color, const char *blink,
-				     cJSON **out, struct dcre_msg *msg)
+                                     const char *state, const char *color, const char *blink,
+                                     cJSON **out, struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
 	char data[PLC_MAX_DATA + 2];
 	int n = snprintf(data, sizeof(data), "L%s,%s,%s,%s", state, t->rack ? t->rack : "", color,
-			 blink);
+	                 blink);
 
 	if (n < 0 || n > PLC_MAX_DATA)
 		return dcre_msg_set(msg, DCRE_EINVAL,
-				    "PLC bus: board %08x device %04x (chamber led): request data "
-				    "of %d bytes exceeds the 246-byte packet limit",
-				    t->board, t->device, n);
+		                    "PLC bus: board %08x device %04x (chamber led): request data "
+		                    "of %d bytes exceeds the 246-byte packet limit",
+		                    t->board, t->device, n);
 	cmd_init(&c, t, "chamber led", DCRE_TYPE_VAPOR_LED, data);
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
@@ -401,8 +397,8 @@ static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_t
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
-static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t,
-				   cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+                                   struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
@@ -452,10 +448,14 @@ static void sleep_ms(int ms)
 
 /* §8.2, inside a transaction. */
 static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON **boards,
-			  struct dcre_msg *msg)
+                          struct dcre_msg *msg)
 {
-	struct plc_cmd c = {.what = all ? "scan-all" : "scan", .type = DCRE_TYPE_NONE,
-			    .board = board, .device = 0xFFFF, .len = 1, .data = {'D'}};
+	struct plc_cmd c = {.what = all ? "scan-all" : "scan",
+	                    .type = DCRE_TYPE_NONE,
+	                    .board = board,
+	                    .device = 0xFFFF,
+	                    .len = 1,
+	                    .data = {'D'}};
 	uint8_t seq = plc_lock_next_seq(&bus->lock);
 	struct plc_packet ans;
 	enum dcre_err e = DCRE_EPROTO;
@@ -477,17 +477,17 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 			cJSON_Delete(found);
 			if (all)
 				return dcre_msg_set(msg, e,
-						    "PLC bus: no response to scan-all within %g s",
-						    bus->cfg->timeout);
+				                    "PLC bus: no response to scan-all within %g s",
+				                    bus->cfg->timeout);
 			return no_response(bus, &c, msg);
 		}
 		while (e == DCRE_OK) {
 			if (ans.len == 0) {
 				cJSON_Delete(found);
 				return dcre_msg_set(msg, DCRE_EPROTO,
-						    "PLC bus: board %08x device %04x answered the "
-						    "%s with an empty dump response",
-						    ans.board, ans.device, c.what);
+				                    "PLC bus: board %08x device %04x answered the "
+				                    "%s with an empty dump response",
+				                    ans.board, ans.device, c.what);
 			}
 			add_dump(found, &ans);
 			e = receive(bus, &c, seq, &ans, msg);
@@ -504,16 +504,16 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 	if (e == DCRE_EPROTO) {
 		if (all)
 			return dcre_msg_set(msg, e,
-					    "Corrupt packets received (failed checksum "
-					    "validation) - Retry limit reached. PLC bus: scan-all");
+			                    "Corrupt packets received (failed checksum "
+			                    "validation) - Retry limit reached. PLC bus: scan-all");
 		return corrupt(&c, msg);
 	}
 	if (all) {
 		/* the save packet: output drained, then input discarded */
 		struct plc_cmd save = c;
 		save.what = "scan-all save";
-		e = send_packet(bus, &save, plc_lock_next_seq(&bus->lock), PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE,
-				save.data, save.len, msg);
+		e = send_packet(bus, &save, plc_lock_next_seq(&bus->lock),
+		                PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE, save.data, save.len, msg);
 		if (e) {
 			cJSON_Delete(*boards);
 			*boards = NULL;
@@ -526,7 +526,7 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 }
 
 static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_target *t,
-				    cJSON **boards, struct dcre_msg *msg)
+                                    cJSON **boards, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	enum dcre_err e = txn_begin(bus, msg);
@@ -557,20 +557,20 @@ static void plc_free(struct dcre_backend *b)
 }
 
 static const struct dcre_backend_ops plc_ops = {
-	.name = "PLC bus",
-	.version = plc_version,
-	.scan_board = plc_scan_board,
-	.scan_all = plc_scan_all,
-	.read = plc_read,
-	.power = plc_power,
-	.asset = plc_asset,
-	.boot_target = plc_boot_target,
-	.led = plc_led,
-	.chamber_led = plc_chamber_led,
-	.fan = plc_fan,
-	.host_info = plc_host_info,
-	.plc_config = NULL, /* rpi_hat only (issue: Raspberry Pi HAT) */
-	.free = plc_free,
+    .name = "PLC bus",
+    .version = plc_version,
+    .scan_board = plc_scan_board,
+    .scan_all = plc_scan_all,
+    .read = plc_read,
+    .power = plc_power,
+    .asset = plc_asset,
+    .boot_target = plc_boot_target,
+    .led = plc_led,
+    .chamber_led = plc_chamber_led,
+    .fan = plc_fan,
+    .host_info = plc_host_info,
+    .plc_config = NULL, /* rpi_hat only (issue: Raspberry Pi HAT) */
+    .free = plc_free,
 };
 
 uint32_t dcre_plc_scan_all_id_from_mac(const uint8_t mac[6], int time_slice)

@@ -40,7 +40,7 @@ size_t plc_frame_encode(const struct plc_packet *p, uint8_t out[PLC_MAX_FRAME])
 }
 
 enum dcre_err plc_frame_decode(const uint8_t *frame, size_t n, struct plc_packet *out,
-			       struct dcre_msg *why)
+                               struct dcre_msg *why)
 {
 	if (n < PLC_MIN_FRAME)
 		return dcre_msg_set(why, DCRE_EPROTO, "packet of %zu bytes is too short", n);
@@ -48,16 +48,17 @@ enum dcre_err plc_frame_decode(const uint8_t *frame, size_t n, struct plc_packet
 		return dcre_msg_set(why, DCRE_EPROTO, "bad header byte 0x%02x", frame[0]);
 	if (frame[1] != n - 3)
 		return dcre_msg_set(why, DCRE_EPROTO, "length byte %u does not match %zu bytes",
-				    frame[1], n - 3);
+		                    frame[1], n - 3);
 	if (plc_frame_checksum(frame + 2, n - 4) != frame[n - 2])
-		return dcre_msg_set(why, DCRE_EPROTO, "checksum 0x%02x does not match (want 0x%02x)",
-				    frame[n - 2], plc_frame_checksum(frame + 2, n - 4));
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "checksum 0x%02x does not match (want 0x%02x)", frame[n - 2],
+		                    plc_frame_checksum(frame + 2, n - 4));
 	if (frame[n - 1] != PLC_TRAILER)
 		return dcre_msg_set(why, DCRE_EPROTO, "bad trailer byte 0x%02x", frame[n - 1]);
 	out->seq = frame[2];
 	out->type = frame[3];
-	out->board = (uint32_t)frame[4] << 24 | (uint32_t)frame[5] << 16 |
-		     (uint32_t)frame[6] << 8 | frame[7];
+	out->board = (uint32_t)frame[4] << 24 | (uint32_t)frame[5] << 16 | (uint32_t)frame[6] << 8 |
+	             frame[7];
 	out->device = (uint16_t)(frame[8] << 8 | frame[9]);
 	out->len = (uint8_t)(n - 12);
 	memcpy(out->data, frame + 10, out->len);
@@ -132,7 +133,7 @@ static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, uint8_t *b)
 
 /* Up to n bytes before the deadline; TIMEOUT only if none arrived. */
 static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, uint8_t *dst, size_t n,
-				size_t *got)
+                                size_t *got)
 {
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	*got = 0;
@@ -157,7 +158,7 @@ static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, uint8_t *d
 }
 
 enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expected_seq,
-				 struct plc_packet *out, struct dcre_msg *why)
+                                 struct plc_packet *out, struct dcre_msg *why)
 {
 	uint8_t frame[3 + 255];
 	enum dcre_err e;

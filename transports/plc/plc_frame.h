@@ -39,7 +39,7 @@ size_t plc_frame_encode(const struct plc_packet *p, uint8_t out[PLC_MAX_FRAME]);
 /* Validate and decode a whole frame (§3 step 4, first failure wins).
  * DCRE_EPROTO on a data or checksum error; why (may be NULL) names it. */
 enum dcre_err plc_frame_decode(const uint8_t *frame, size_t n, struct plc_packet *out,
-			       struct dcre_msg *why);
+                               struct dcre_msg *why);
 
 /* Buffered reader over a serial descriptor. Owned by the caller; does not
  * own fd. */
@@ -62,7 +62,7 @@ void plc_reader_discard(struct plc_reader *r);
  * (no complete packet), DCRE_EPROTO (corrupt; why names the problem) or
  * DCRE_EIO (read error or end of file; errno kept). */
 enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expected_seq,
-				 struct plc_packet *out, struct dcre_msg *why);
+                                 struct plc_packet *out, struct dcre_msg *why);
 
 /* Write all of buf (retrying on EINTR/short writes). DCRE_EIO on failure. */
 enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n);

@@ -16,13 +16,13 @@ enum dcre_err plc_lock_prepare(const char *path, struct dcre_msg *msg)
 
 	if (fd < 0)
 		return dcre_msg_set(msg, DCRE_ECONFIG, "plc.lockfile: cannot create %s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	flock(fd, LOCK_EX);
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, "1\n", 2, 0) != 2) {
 		int e = errno;
 		close(fd);
 		return dcre_msg_set(msg, DCRE_ECONFIG, "plc.lockfile: cannot write %s: %s", path,
-				    strerror(e));
+		                    strerror(e));
 	}
 	close(fd); /* releases the lock */
 	return DCRE_OK;
@@ -38,12 +38,12 @@ enum dcre_err plc_lock_take(struct plc_lock *l, const char *path, struct dcre_ms
 		l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
 		if (l->fd < 0)
 			return dcre_msg_set(msg, DCRE_EIO, "PLC bus: cannot open lock file %s: %s",
-					    path, strerror(errno));
+			                    path, strerror(errno));
 	}
 	while (flock(l->fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
 			return dcre_msg_set(msg, DCRE_EIO, "PLC bus: cannot lock %s: %s", path,
-					    strerror(errno));
+			                    strerror(errno));
 	}
 	n = pread(l->fd, buf, sizeof(buf) - 1, 0);
 	l->next_seq = 1;

@@ -10,7 +10,7 @@
 #include "err.h"
 
 struct plc_lock {
-	int fd;	      /* this process's own open file description (-1 = closed) */
+	int fd;       /* this process's own open file description (-1 = closed) */
 	int next_seq; /* valid while held */
 };
 

@@ -43,12 +43,12 @@ int plc_serial_open(const char *path, int baud, struct dcre_msg *msg)
 
 	if (fd < 0) {
 		dcre_msg_set(msg, DCRE_EIO, "cannot open serial device %s: %s", path,
-			     strerror(errno));
+		             strerror(errno));
 		return -1;
 	}
 	if (tcgetattr(fd, &tio) < 0) {
 		dcre_msg_set(msg, DCRE_EIO, "serial device %s is not a tty: %s", path,
-			     strerror(errno));
+		             strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -62,7 +62,7 @@ int plc_serial_open(const char *path, int baud, struct dcre_msg *msg)
 	cfsetospeed(&tio, speed_of(baud));
 	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
 		dcre_msg_set(msg, DCRE_EIO, "cannot configure serial device %s: %s", path,
-			     strerror(errno));
+		             strerror(errno));
 		close(fd);
 		return -1;
 	}
