@@ -10,7 +10,7 @@ cd "$root"
 
 pkgs=(meson ninja-build pkg-config gcc libc6-dev python3
       libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev
-      nginx-light spawn-fcgi)
+      nginx-light spawn-fcgi clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -305,6 +305,8 @@ def write_nginx_conf(source, run, servers):
         shutil.copy('/etc/nginx/fastcgi_params', os.path.join(run, 'fastcgi_params'))
     else:
         raise BenchError('/etc/nginx/fastcgi_params is missing (package nginx-common)')
+    # the service needs the raw request target; newer snippets say so themselves
+    merge = '' if re.search(r'^\s*merge_slashes\b', snippet, re.M) else '        merge_slashes off;\n'
     blocks = []
     for name, (port, sock) in servers.items():
         inc = os.path.join(run, 'snippet-%s.conf' % name)
@@ -313,9 +315,9 @@ def write_nginx_conf(source, run, servers):
         blocks.append('    server {\n'
                       '        listen 127.0.0.1:%d;\n'
                       '        server_name localhost;\n'
-                      '        merge_slashes off;\n'
+                      '%s'
                       '        include %s;\n'
-                      '    }\n' % (port, inc))
+                      '    }\n' % (port, merge, inc))
     user = pwd.getpwuid(os.geteuid()).pw_name
     group = grp.getgrgid(os.getegid()).gr_name
     conf = ('daemon off;\n'
