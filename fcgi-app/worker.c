@@ -3,7 +3,8 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
-#include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 
@@ -58,9 +59,15 @@ int dcre_worker_main(void *arg)
 		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc);
 	FCGX_InitRequest(&req, wa->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 
+	/* EPOLLEXCLUSIVE: a new connection wakes one idle worker, not all */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, wa->listen_fd, &ev) < 0) {
+		dcre_err_log("worker: cannot watch the FastCGI socket: %s", strerror(errno));
+		stop_requested = 1;
+	}
 	while (!stop_requested) {
-		struct pollfd pfd = {.fd = wa->listen_fd, .events = POLLIN};
-		int pr = ppoll(&pfd, 1, NULL, &waitmask);
+		int pr = epoll_pwait(ep, &ev, 1, -1, &waitmask);
 		if (reopen_requested) {
 			reopen_requested = 0;
 			dcre_log_reopen();
@@ -72,6 +79,8 @@ int dcre_worker_main(void *arg)
 		dcre_handler_serve(&ctx, &req);
 		FCGX_Finish_r(&req);
 	}
+	if (ep >= 0)
+		close(ep);
 	FCGX_Free(&req, 1);
 	dcre_backend_free(ctx.plc);
 	return 0;

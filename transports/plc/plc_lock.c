@@ -46,6 +46,7 @@ enum dcre_err plc_lock_take(struct plc_lock *l, const char *path, struct dcre_ms
 			                    strerror(errno));
 	}
 	n = pread(l->fd, buf, sizeof(buf) - 1, 0);
+	l->file_len = n > 0 ? (int)n : 0;
 	l->next_seq = 1;
 	if (n > 0) {
 		int v = 0, digits = 0;
@@ -67,8 +68,10 @@ uint8_t plc_lock_next_seq(struct plc_lock *l)
 
 	l->next_seq = (l->next_seq + 1) % 255;
 	n = snprintf(buf, sizeof(buf), "%d\n", l->next_seq);
-	if (pwrite(l->fd, buf, (size_t)n, 0) != n || ftruncate(l->fd, n) < 0)
+	/* the text only gets shorter when the counter wraps (254 -> 0) */
+	if (pwrite(l->fd, buf, (size_t)n, 0) != n || (n < l->file_len && ftruncate(l->fd, n) < 0))
 		dcre_warn("PLC bus: cannot store the sequence counter: %s", strerror(errno));
+	l->file_len = n;
 	return seq;
 }
 

@@ -12,6 +12,7 @@
 struct plc_lock {
 	int fd;       /* this process's own open file description (-1 = closed) */
 	int next_seq; /* valid while held */
+	int file_len; /* length of the counter text in the file, while held */
 };
 
 /* Main process at start-up: create the lock file (mode 0660) if missing and
