@@ -22,7 +22,7 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
+int dcre_number_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -179,9 +179,9 @@ enum dcre_err dcre_number_parse_hex(const char *text, struct dcre_hexid *out)
 		neg = *p == '-';
 		p++;
 	}
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hex_value(p[2]) >= 0)
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && dcre_number_hex_digit(p[2]) >= 0)
 		p += 2;
-	while ((d = hex_value(*p)) >= 0) {
+	while ((d = dcre_number_hex_digit(*p)) >= 0) {
 		if (v > (UINT64_MAX >> 4))
 			overflow = true;
 		else
@@ -257,42 +257,56 @@ static void grid_down(struct decimal *c)
 	c->exp--;
 }
 
-/* Shortest round-trip digits of a finite v > 0. */
-static void shortest(double v, struct decimal *res)
+/* A p+1 significant digit decimal that reads back as v, if there is one:
+ * the correctly rounded one, or, near a power of two only (asymmetric
+ * rounding interval), a neighbour on the grid. */
+static bool candidate(double v, int p, struct decimal *out)
 {
 	char tmp[48];
-	int p;
+	struct decimal c0, c;
+	const char *s;
+	int k = 0;
 
-	for (p = 0; p <= 17; p++) {
-		struct decimal c0, c;
-		const char *s;
-		int k = 0;
-
-		snprintf(tmp, sizeof(tmp), "%.*e", p, v);
-		/* tmp is "d.ddd...e[+-]XX" */
-		for (s = tmp; *s && *s != 'e'; s++)
-			if (is_digit(*s))
-				c0.dig[k++] = *s;
-		c0.ndig = k;
-		c0.exp = (int)strtol(s + 1, NULL, 10);
-		if (reads_back(&c0, v) || p == 17) {
-			*res = c0;
-			break;
-		}
-		/* Only near a power of two can the nearest p-digit decimal miss
-		 * while a neighbour on the grid reads back (asymmetric rounding
-		 * interval); both neighbours cannot qualify when c0 does not. */
-		c = c0;
-		grid_down(&c);
-		if (reads_back(&c, v)) {
-			*res = c;
-			break;
-		}
+	snprintf(tmp, sizeof(tmp), "%.*e", p, v);
+	/* tmp is "d.ddd...e[+-]XX" */
+	for (s = tmp; *s && *s != 'e'; s++)
+		if (is_digit(*s))
+			c0.dig[k++] = *s;
+	c0.ndig = k;
+	c0.exp = (int)strtol(s + 1, NULL, 10);
+	if (p == 17 || reads_back(&c0, v)) {
+		*out = c0;
+		return true;
+	}
+	/* both neighbours cannot qualify when c0 does not */
+	c = c0;
+	grid_down(&c);
+	if (!reads_back(&c, v)) {
 		c = c0;
 		grid_up(&c);
-		if (reads_back(&c, v)) {
+		if (!reads_back(&c, v))
+			return false;
+	}
+	*out = c;
+	return true;
+}
+
+/* Shortest round-trip digits of a finite v > 0. A length that reads back
+ * stays good with one more digit (append a zero), so the shortest length is
+ * found by bisection: about five probes instead of up to eighteen. */
+static void shortest(double v, struct decimal *res)
+{
+	struct decimal c;
+	int lo = 0, hi = 17;
+
+	candidate(v, 17, res);
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (candidate(v, mid, &c)) {
+			hi = mid;
 			*res = c;
-			break;
+		} else {
+			lo = mid + 1;
 		}
 	}
 	while (res->ndig > 1 && res->dig[res->ndig - 1] == '0')

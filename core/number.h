@@ -24,6 +24,9 @@ enum dcre_err dcre_number_int_to_i64(const char *digits, int64_t *out);
  * overflows a double. */
 enum dcre_err dcre_number_parse_double(const char *text, size_t len, double *out);
 
+/* Value of one hex digit (either case), or -1. */
+int dcre_number_hex_digit(int c);
+
 /* Hex id rule of api.md §4.1 on a NUL-terminated segment. */
 struct dcre_hexid {
 	bool negative; /* a '-' sign with a non-zero value */

@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "number.h"
 
 /* Step 3: decode raw[0..n) into dst (room for n + 1 bytes). *dlen gets the
  * decoded length. Offsets in the reason are 0-based byte offsets into raw. */
@@ -32,8 +22,8 @@ static enum dcre_err percent_decode(const char *raw, size_t n, char *dst, size_t
 			dst[o++] = (char)c;
 			continue;
 		}
-		int hi = i + 1 < n ? hexval((unsigned char)raw[i + 1]) : -1;
-		int lo = i + 2 < n ? hexval((unsigned char)raw[i + 2]) : -1;
+		int hi = i + 1 < n ? dcre_number_hex_digit((unsigned char)raw[i + 1]) : -1;
+		int lo = i + 2 < n ? dcre_number_hex_digit((unsigned char)raw[i + 2]) : -1;
 		if (hi < 0 || lo < 0)
 			return dcre_msg_set(
 			    reason, DCRE_EINVAL,

@@ -263,17 +263,6 @@ static enum dcre_err parse_section(struct loader *ld, const cJSON *j, struct emu
 
 /* ---- ids --------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex id text: optional whitespace, optional 0x/0X, hex digits (any number
  * of leading zeros), optional whitespace. */
 static enum dcre_err parse_id(struct loader *ld, const cJSON *obj, const char *key, uint32_t max,
@@ -281,9 +270,7 @@ static enum dcre_err parse_id(struct loader *ld, const cJSON *obj, const char *k
 {
 	const cJSON *j = get(obj, key);
 	enum dcre_err rc = DCRE_OK;
-	uint64_t v = 0;
-	const char *p;
-	bool digits = false, big = false;
+	struct dcre_hexid id;
 	size_t old;
 
 	if (!j)
@@ -293,29 +280,17 @@ static enum dcre_err parse_id(struct loader *ld, const cJSON *obj, const char *k
 		rc = fail(ld, "wrong type: expected a hex string, got %s", jtype(j));
 		goto out;
 	}
-	p = j->valuestring;
-	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-		p++;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexval(p[2]) >= 0)
-		p += 2;
-	for (; hexval(*p) >= 0; p++) {
-		digits = true;
-		v = v * 16 + (uint64_t)hexval(*p);
-		if (v > max) {
-			big = true;
-			v = max;
-		}
-	}
-	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-		p++;
-	if (!digits || *p) {
+	/* the API's hex id rule, without a sign */
+	if (strpbrk(j->valuestring, "+-") ||
+	    dcre_number_parse_hex(j->valuestring, &id) != DCRE_OK) {
 		rc = fail(ld, "\"%s\" is not a hexadecimal id", j->valuestring);
 		goto out;
 	}
-	if (big) {
+	if (id.overflow || id.value > max) {
 		rc = fail(ld, "id \"%s\" is larger than 0x%x", j->valuestring, max);
 		goto out;
 	}
+	uint64_t v = id.value;
 	*out = (uint32_t)v;
 	if (text)
 		*text = dcre_xstrdup(j->valuestring);

@@ -43,6 +43,10 @@ SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SOURCE = os.path.normpath(os.path.join(HERE, '..', '..'))
 
+# process helpers shared with the integration tests
+sys.path.insert(0, os.path.join(HERE, '..', 'integration'))
+from harness import _children, _free_port, _tail  # noqa: E402
+
 RACK = 'rack_1'
 BOARD = '00000001'
 THERMISTOR = '0001'
@@ -144,36 +148,6 @@ def build_all(source, build):
 
 # --------------------------------------------------------------------------------------------
 # processes
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _tail(path, n=30):
-    try:
-        with open(path, 'rb') as f:
-            return '\n'.join(f.read().decode('utf-8', 'replace').splitlines()[-n:])
-    except OSError:
-        return '(no %s)' % path
-
-
-def _children(pid):
-    out = []
-    for d in os.listdir('/proc'):
-        if not d.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        rest = st[st.rfind(')') + 2:].split()
-        if rest[0] != 'Z' and int(rest[1]) == pid:
-            out.append(int(d))
-    return sorted(out)
-
 
 def private_kib(pid):
     """Private_Clean + Private_Dirty (and Rss, Pss) of a process, in KiB."""
