@@ -19,11 +19,12 @@ struct dcre_backend;
 /* The addressed device of one request, validated by the command layer. */
 struct dcre_target {
 	enum dcre_api api;
-	const char *rack;    /* 1.3 rack text, NULL in 1.2 */
-	uint32_t board;      /* board id */
-	uint16_t device;     /* device id as sent on the bus */
-	char board_hex[9];   /* 8 lowercase hex digits, for messages */
-	char device_hex[16]; /* 4+ lowercase hex digits as given, for messages */
+	const char *rack;        /* 1.3 rack text, NULL in 1.2 */
+	uint32_t board;          /* board id */
+	uint16_t device;         /* device id as sent on the bus (when !device_name) */
+	const char *device_name; /* 1.3 text device id of a bridge board, else NULL */
+	char board_hex[9];       /* 8 lowercase hex digits, for messages */
+	char device_hex[16];     /* 4+ lowercase hex digits as given, for messages */
 };
 
 enum dcre_power_action {
@@ -80,9 +81,14 @@ struct dcre_backend_ops {
 	void (*free)(struct dcre_backend *b);
 };
 
+struct dcre_bridge_config;
+
 /* Every backend object starts with this header. */
 struct dcre_backend {
 	const struct dcre_backend_ops *ops;
+	const char *kind; /* "plc", "ipmi" or "redfish": the scan-cache backend key */
+	/* IPMI BMC or Redfish server configuration (borrowed); NULL for PLC */
+	const struct dcre_bridge_config *bridge;
 };
 
 /* NULL-safe destructor. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "bridge.h"
 #include "log.h"
 #include "number.h"
 #include "scancache.h"
@@ -49,6 +50,67 @@ static enum dcre_err no_plc(uint32_t board, struct dcre_msg *msg)
 	return dcre_msg_set(msg, DCRE_ENODEV, "No PLC bus is configured (board %08x)", board);
 }
 
+/* The bridge board with this id, or (name != NULL) with this hostname or
+ * address; the first in configuration order wins. */
+static struct dcre_backend *find_bridge(struct dcre_ctx *ctx, uint64_t id, const char *name)
+{
+	for (size_t i = 0; i < ctx->n_bridges; i++) {
+		const struct dcre_bridge_config *c = ctx->bridges[i]->bridge;
+		if (!name) {
+			if (c->board_id == id)
+				return ctx->bridges[i];
+			continue;
+		}
+		for (size_t k = 0; k < c->n_hostnames; k++)
+			if (strcmp(c->hostnames[k], name) == 0)
+				return ctx->bridges[i];
+		for (size_t k = 0; k < c->n_ip_addresses; k++)
+			if (strcmp(c->ip_addresses[k], name) == 0)
+				return ctx->bridges[i];
+	}
+	return NULL;
+}
+
+/* The device segment: 1.2 hex only; 1.3 hex, or a bridge device's name. */
+static enum dcre_err parse_device(const struct dcre_route_match *m, const char *device, bool bridge,
+                                  struct dcre_target *t, struct dcre_msg *msg)
+{
+	struct dcre_hexid dev;
+	bool dev_int = dcre_number_parse_hex(device, &dev) == DCRE_OK && !dev.negative;
+
+	if (!dev_int) {
+		if (m->api == DCRE_API_12)
+			return dcre_msg_set(msg, DCRE_EINVAL,
+			                    "Error converting device_num to integer (device '%s' "
+			                    "is not a non-negative hex number)",
+			                    device);
+		if (bridge) {
+			t->device_name = device;
+			return DCRE_OK;
+		}
+		return dcre_msg_set(msg, DCRE_EINVAL,
+		                    "PLC bus: device id '%s' of board %08x is not a hex number",
+		                    device, t->board);
+	}
+	char digits[64];
+	hex_digits(device, digits, sizeof(digits));
+	if (!dev.overflow && dev.value <= 0xFFFF) {
+		t->device = (uint16_t)dev.value;
+		snprintf(t->device_hex, sizeof(t->device_hex), "%04x", t->device);
+	} else if (bridge) {
+		t->device = 0xFFFF; /* no bridge device has an id this wide */
+		snprintf(t->device_hex, sizeof(t->device_hex), "%.15s", digits);
+	} else {
+		/* wider than 16 bits: the first 4 hex digits go on the bus */
+		char first[5];
+		memcpy(first, digits, 4);
+		first[4] = '\0';
+		t->device = (uint16_t)strtoul(first, NULL, 16);
+		snprintf(t->device_hex, sizeof(t->device_hex), "%.15s", digits);
+	}
+	return DCRE_OK;
+}
+
 /* Resolve the board (and, if device is not NULL, the device) of a request
  * to its backend (api.md §4.3-§4.5). */
 static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -58,6 +120,7 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 	const char *board = m->var[DCRE_VAR_BOARD];
 	struct dcre_hexid id;
 	bool is_int = dcre_number_parse_hex(board, &id) == DCRE_OK;
+	struct dcre_backend *bridge = NULL;
 
 	memset(t, 0, sizeof(*t));
 	t->api = m->api;
@@ -68,66 +131,50 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "Error converting board_num to integer (board '%s' is "
 			                    "not a non-negative hex number)",
 			                    board);
-		if (id.value & 0x40000000u)
-			return dcre_msg_set(msg, DCRE_ENODEV,
-			                    "BMC with board_num was not found. (board %s, no "
-			                    "IPMI or Redfish board has this id)",
-			                    board);
-		if (id.value > 0x00FFFFFF)
+		if (id.value & 0x40000000u) {
+			bridge = id.overflow ? NULL : find_bridge(ctx, id.value, NULL);
+			if (!bridge)
+				return dcre_msg_set(
+				    msg, DCRE_ENODEV,
+				    "BMC with board_num was not found. (board %s, no "
+				    "IPMI or Redfish board has this id)",
+				    board);
+		} else if (id.value > 0x00FFFFFF) {
 			return dcre_msg_set(msg, DCRE_EINVAL,
 			                    "Error converting board_num to integer (board '%s' is "
 			                    "above 00ffffff and is not a bridge board id)",
 			                    board);
+		}
 	} else {
 		const struct dcre_plc_config *p = &ctx->cfg->plc;
-		if (!is_int || id.negative || id.overflow || id.value > 0xFFFFFFFFu)
+		bool plc_id = is_int && !id.negative && !id.overflow && id.value <= 0xFFFFFFFFu;
+		bridge = plc_id ? find_bridge(ctx, id.value, NULL) : find_bridge(ctx, 0, board);
+		if (!bridge && !plc_id)
 			return dcre_msg_set(msg, DCRE_ENODEV,
 			                    "Board ID (\"%s\") not associated with any registered "
 			                    "devicebus handler.",
 			                    board);
-		if (!dcre_config_has_plc(ctx->cfg)
-		        ? id.value > 0x3FFFFFFF
-		        : (id.value < p->board_lo || id.value > p->board_hi))
+		if (!bridge && (!dcre_config_has_plc(ctx->cfg)
+		                    ? id.value > 0x3FFFFFFF
+		                    : (id.value < p->board_lo || id.value > p->board_hi)))
 			return dcre_msg_set(
 			    msg, DCRE_ENODEV,
 			    "Board ID (0x%08llx) not associated with any registered "
 			    "devicebus handler.",
 			    (unsigned long long)id.value);
 	}
+	if (bridge) {
+		t->board = bridge->bridge->board_id;
+		snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
+		*b = bridge;
+		return device ? parse_device(m, device, true, t, msg) : DCRE_OK;
+	}
 	t->board = (uint32_t)id.value;
 	snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
 	if (!ctx->plc)
 		return no_plc(t->board, msg);
 	*b = ctx->plc;
-	if (!device)
-		return DCRE_OK;
-
-	struct dcre_hexid dev;
-	bool dev_int = dcre_number_parse_hex(device, &dev) == DCRE_OK && !dev.negative;
-	if (!dev_int) {
-		if (m->api == DCRE_API_12)
-			return dcre_msg_set(msg, DCRE_EINVAL,
-			                    "Error converting device_num to integer (device '%s' "
-			                    "is not a non-negative hex number)",
-			                    device);
-		return dcre_msg_set(msg, DCRE_EINVAL,
-		                    "PLC bus: device id '%s' of board %08x is not a hex number",
-		                    device, t->board);
-	}
-	char digits[64];
-	hex_digits(device, digits, sizeof(digits));
-	if (!dev.overflow && dev.value <= 0xFFFF) {
-		t->device = (uint16_t)dev.value;
-		snprintf(t->device_hex, sizeof(t->device_hex), "%04x", t->device);
-	} else {
-		/* wider than 16 bits: the first 4 hex digits go on the bus */
-		char first[5];
-		memcpy(first, digits, 4);
-		first[4] = '\0';
-		t->device = (uint16_t)strtoul(first, NULL, 16);
-		snprintf(t->device_hex, sizeof(t->device_hex), "%.15s", digits);
-	}
-	return DCRE_OK;
+	return device ? parse_device(m, device, false, t, msg) : DCRE_OK;
 }
 
 static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
@@ -140,52 +187,90 @@ static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
 /* ---- scan ---- */
 
 /* Copy of a cached board without the internal keys (backend, index); in
- * the 1.2 API bridge boards also lose hostnames/ip_addresses. */
+ * the 1.2 API bridge boards also lose hostnames/ip_addresses and the
+ * device_info of their static devices (api.md §6.3). */
 static cJSON *render_board(const cJSON *board, enum dcre_api api)
 {
 	cJSON *b = cJSON_Duplicate(board, 1);
-	cJSON_DeleteItemFromObject(b, "backend");
-	cJSON_DeleteItemFromObject(b, "index");
-	if (api == DCRE_API_12) {
+	const char *backend = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
+	bool bridge = backend && strcmp(backend, "plc") != 0;
+	cJSON *d;
+
+	if (api == DCRE_API_12 && bridge) {
 		cJSON_DeleteItemFromObject(b, "hostnames");
 		cJSON_DeleteItemFromObject(b, "ip_addresses");
+		cJSON_ArrayForEach(d, cJSON_GetObjectItem(b, "devices"))
+		{
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
+			if (id &&
+			    (!strcmp(id, "0100") || !strcmp(id, "0200") || !strcmp(id, "0300")))
+				cJSON_DeleteItemFromObject(d, "device_info");
+		}
 	}
+	cJSON_DeleteItemFromObject(b, "backend");
+	cJSON_DeleteItemFromObject(b, "index");
 	return b;
 }
 
-/* A live scan-all of every configured backend (api.md §6.3). Returns the
+/* The rack object of racks with this id, created at the end if new. */
+static cJSON *rack_of(cJSON *racks, const char *rack_id)
+{
+	cJSON *r;
+	cJSON_ArrayForEach(r, racks)
+	{
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "rack_id")), rack_id) == 0)
+			return r;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "rack_id", rack_id);
+	cJSON_AddArrayToObject(r, "boards");
+	cJSON_AddItemToArray(racks, r);
+	return r;
+}
+
+/* A live scan-all of every configured backend (api.md §6.3): the PLC bus,
+ * then every BMC and Redfish server in configuration order. Returns the
  * cache document, or NULL with msg set when every backend failed. */
 static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_err *err)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *racks = cJSON_CreateArray();
 	cJSON *errors = cJSON_CreateArray();
-	int backends = 0, failed = 0;
+	size_t backends = ctx->n_bridges + (ctx->plc ? 1 : 0), failed = 0;
 	struct dcre_msg all;
 
 	snprintf(all.text, sizeof(all.text), "Scan failed:");
 	cJSON_AddStringToObject(doc, "format", DCRE_SCANCACHE_FORMAT);
 	cJSON_AddNumberToObject(doc, "created", (double)time(NULL));
-	if (ctx->plc) {
-		cJSON *boards = NULL;
+	for (size_t i = 0; i < backends; i++) {
+		struct dcre_backend *b =
+		    ctx->plc ? (i == 0 ? ctx->plc : ctx->bridges[i - 1]) : ctx->bridges[i];
+		cJSON *boards = NULL, *it;
 		struct dcre_msg why;
-		backends++;
-		enum dcre_err e = ctx->plc->ops->scan_all(ctx->plc, &boards, &why);
+		enum dcre_err e =
+		    b->ops->scan_all
+		        ? b->ops->scan_all(b, &boards, &why)
+		        : dcre_msg_set(&why, DCRE_ENOTSUP, "%s: scan not supported", b->ops->name);
 		if (e) {
 			failed++;
 			*err = e;
 			dcre_warn("%s", why.text);
 			cJSON *eo = cJSON_CreateObject();
-			cJSON_AddStringToObject(eo, "backend", "plc");
+			cJSON_AddStringToObject(eo, "backend", b->kind);
+			if (b->bridge) {
+				char id[9];
+				snprintf(id, sizeof(id), "%08x", b->bridge->board_id);
+				cJSON_AddStringToObject(eo, "board_id", id);
+			}
 			cJSON_AddStringToObject(eo, "message", why.text);
 			cJSON_AddItemToArray(errors, eo);
 			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", why.text);
-		} else {
-			cJSON *rack = cJSON_CreateObject();
-			cJSON_AddStringToObject(rack, "rack_id", PLC_RACK);
-			cJSON_AddItemToObject(rack, "boards", boards);
-			cJSON_AddItemToArray(racks, rack);
+			continue;
 		}
+		cJSON *rack = rack_of(racks, b->bridge ? b->bridge->rack_id : PLC_RACK);
+		while ((it = cJSON_DetachItemFromArray(boards, 0)))
+			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"), it);
+		cJSON_Delete(boards);
 	}
 	cJSON_AddItemToObject(doc, "racks", racks);
 	if (cJSON_GetArraySize(errors) > 0)
@@ -292,18 +377,47 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 	return DCRE_OK;
 }
 
+/* The cached record of a bridge board, if the scan cache is valid and
+ * holds it (api.md §6.3). Caller owns the result. */
+static cJSON *cached_record(struct dcre_ctx *ctx, const struct dcre_target *t)
+{
+	cJSON *doc = dcre_scancache_load(ctx->cfg->scan_cache.file, ctx->cfg->scan_cache.timeout);
+	cJSON *rack, *b, *found = NULL;
+
+	cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))
+	{
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
+		{
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(b, "board_id"));
+			const char *be = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
+			if (!found && id && be && strcmp(id, t->board_hex) == 0 &&
+			    strcmp(be, "plc") != 0)
+				found = cJSON_Duplicate(b, 1);
+		}
+	}
+	cJSON_Delete(doc);
+	return found;
+}
+
 static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_route_match *m,
                                     cJSON **out, struct dcre_msg *msg)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
-	cJSON *boards = NULL;
+	cJSON *boards = NULL, *cached;
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 	if (e)
 		return e;
-	e = b->ops->scan_board(b, &t, &boards, msg);
-	if (e)
-		return e;
+	if (b->bridge && (cached = cached_record(ctx, &t))) {
+		boards = cJSON_CreateArray();
+		cJSON_AddItemToArray(boards, cached);
+	} else {
+		if (!b->ops->scan_board)
+			return unsupported("scan", b, &t, msg);
+		e = b->ops->scan_board(b, &t, &boards, msg);
+		if (e)
+			return e;
+	}
 	cJSON *res = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(res, "boards");
 	cJSON *it;
@@ -323,6 +437,8 @@ static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_m
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 	if (e)
 		return e;
+	if (!b->ops->version)
+		return unsupported("version", b, &t, msg);
 	e = b->ops->version(b, &t, out, msg);
 	if (e)
 		return e;
@@ -341,7 +457,7 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 	if (e)
 		return e;
 	char *type = lower(m->var[DCRE_VAR_TYPE]);
-	e = b->ops->read(b, &t, type, out, msg);
+	e = b->ops->read ? b->ops->read(b, &t, type, out, msg) : unsupported("read", b, &t, msg);
 	free(type);
 	return e;
 }
@@ -384,7 +500,8 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 		                    "Invalid power action '%s' (expected on, off, cycle or status)",
 		                    action);
 	char *type = m.var[DCRE_VAR_TYPE] ? lower(m.var[DCRE_VAR_TYPE]) : NULL;
-	e = b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg);
+	e = b->ops->power ? b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg)
+	                  : unsupported("power", b, &t, msg);
 	free(type);
 	return e;
 }
@@ -491,7 +608,8 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)", state,
 		                    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
 	if (!color)
-		return b->ops->led(b, &t, state, out, msg);
+		return b->ops->led ? b->ops->led(b, &t, state, out, msg)
+		                   : unsupported("led", b, &t, msg);
 
 	/* 1.3 chamber LED: state, colour, blink checked in that order */
 	const char *blink = m->var[DCRE_VAR_BLINK];
@@ -545,7 +663,7 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "10000 rpm)",
 			                    speed);
 	}
-	return b->ops->fan(b, &t, speed, out, msg);
+	return b->ops->fan ? b->ops->fan(b, &t, speed, out, msg) : unsupported("fan", b, &t, msg);
 }
 
 static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -553,7 +671,15 @@ static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
-	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+	/* bridge boards: the configured names, without checking the device */
+	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
+	if (e)
+		return e;
+	if (b->bridge) {
+		*out = dcre_bridge_host_info(b->bridge);
+		return DCRE_OK;
+	}
+	e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
 	if (!b->ops->host_info)

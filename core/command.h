@@ -16,6 +16,9 @@
 struct dcre_ctx {
 	const struct dcre_config *cfg;
 	struct dcre_backend *plc; /* NULL when no PLC bus is configured */
+	/* IPMI BMCs then Redfish servers, in configuration order (owned) */
+	struct dcre_backend **bridges;
+	size_t n_bridges;
 };
 
 /* Run the matched route. On success *out is the answer body (caller owns);

@@ -36,9 +36,76 @@ struct dcre_plc_config {
 	uint8_t modem_reg0, modem_reg1;
 };
 
+/* What IPMI BMCs and Redfish servers share: one bridge board each
+ * (Decision 2). */
+struct dcre_bridge_config {
+	uint32_t board_id;
+	int index; /* i (BMC) or j (Redfish server), in configuration order */
+	char *rack_id;
+	char *address; /* bmc_ip / redfish_ip */
+	int port;
+	char *username;
+	char *password; /* never logged */
+	double timeout; /* seconds */
+	double power_wait;
+	char **hostnames;
+	size_t n_hostnames;
+	bool hostnames_set; /* written explicitly (not the [address] default) */
+	char **ip_addresses;
+	size_t n_ip_addresses;
+	bool ip_addresses_set;
+	char *where; /* "<file>: <key path>" of the entry, for messages */
+};
+
+enum dcre_ipmi_privilege {
+	DCRE_IPMI_PRIV_USER,
+	DCRE_IPMI_PRIV_OPERATOR,
+	DCRE_IPMI_PRIV_ADMIN,
+};
+
+struct dcre_ipmi_bmc {
+	struct dcre_bridge_config b;
+	int cipher_suite; /* 0-3 */
+	enum dcre_ipmi_privilege privilege;
+	double session_idle_timeout; /* 0 = no such limit */
+	unsigned workaround_flags;   /* DCRE_IPMI_WORKAROUND_* */
+};
+
+/* FreeIPMI IPMI 2.0 workaround flag names (config.md §4) as bits; the IPMI
+ * transport maps them to IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_*. */
+#define DCRE_IPMI_WORKAROUND_AUTHCAP (1u << 0)
+#define DCRE_IPMI_WORKAROUND_INTEL20 (1u << 1)
+#define DCRE_IPMI_WORKAROUND_SUPERMICRO20 (1u << 2)
+#define DCRE_IPMI_WORKAROUND_SUN20 (1u << 3)
+#define DCRE_IPMI_WORKAROUND_OPENSESSPRIV (1u << 4)
+#define DCRE_IPMI_WORKAROUND_INTEGRITYCHECKVALUE (1u << 5)
+#define DCRE_IPMI_WORKAROUND_NOCHECKSUMCHECK (1u << 6)
+
+struct dcre_ipmi_config {
+	bool present;
+	struct dcre_ipmi_bmc *bmcs;
+	size_t n_bmcs;
+	char *sdr_cache_dir;
+};
+
+struct dcre_redfish_server {
+	struct dcre_bridge_config b;
+	bool https; /* scheme */
+	bool verify_tls;
+	char *ca_file;
+};
+
+struct dcre_redfish_config {
+	bool present;
+	struct dcre_redfish_server *servers;
+	size_t n_servers;
+};
+
 struct dcre_config {
 	char *path; /* main file */
 	struct dcre_plc_config plc;
+	struct dcre_ipmi_config ipmi;
+	struct dcre_redfish_config redfish;
 	struct {
 		char *file;
 		double timeout; /* seconds; 0 = never expires */

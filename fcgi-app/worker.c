@@ -6,12 +6,16 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
+#include "alloc.h"
 #include "handler.h"
+#include "ipmi_backend.h"
 #include "log.h"
 #include "plc_backend.h"
+#include "rf_backend.h"
 
 /* Set by the signal handlers of this process only. */
 static volatile sig_atomic_t stop_requested;
@@ -57,6 +61,13 @@ int dcre_worker_main(void *arg)
 
 	if (dcre_config_has_plc(wa->cfg))
 		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc);
+	ctx.n_bridges = wa->cfg->ipmi.n_bmcs + wa->cfg->redfish.n_servers;
+	ctx.bridges = dcre_xcalloc(ctx.n_bridges ? ctx.n_bridges : 1, sizeof(*ctx.bridges));
+	for (size_t i = 0; i < wa->cfg->ipmi.n_bmcs; i++)
+		ctx.bridges[i] = dcre_ipmi_backend_new(&wa->cfg->ipmi.bmcs[i], &wa->cfg->ipmi);
+	for (size_t j = 0; j < wa->cfg->redfish.n_servers; j++)
+		ctx.bridges[wa->cfg->ipmi.n_bmcs + j] =
+		    dcre_redfish_backend_new(&wa->cfg->redfish.servers[j]);
 	FCGX_InitRequest(&req, wa->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 
 	/* EPOLLEXCLUSIVE: a new connection wakes one idle worker, not all */
@@ -83,5 +94,8 @@ int dcre_worker_main(void *arg)
 		close(ep);
 	FCGX_Free(&req, 1);
 	dcre_backend_free(ctx.plc);
+	for (size_t i = 0; i < ctx.n_bridges; i++)
+		dcre_backend_free(ctx.bridges[i]);
+	free(ctx.bridges);
 	return 0;
 }

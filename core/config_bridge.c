@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: MIT */
+#include "config_bridge.h"
+
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "number.h"
+
+#define IPMI_ID_LO 0x40000000u
+#define IPMI_ID_HI 0x4FFFFFFFu
+#define IPMI_ID_AUTO 0x40000001u
+#define REDFISH_ID_LO 0x70000000u
+#define REDFISH_ID_HI 0x7FFFFFFFu
+
+/* Section-level defaults that entries inherit. */
+struct bridge_defaults {
+	double timeout;
+	double power_wait;
+	/* ipmi */
+	int cipher_suite;
+	enum dcre_ipmi_privilege privilege;
+	double session_idle_timeout;
+	unsigned workaround_flags;
+	/* redfish */
+	bool https;
+	bool verify_tls;
+	char *ca_file;
+};
+
+/* An entry list being read: where the entries come from. */
+struct source {
+	struct dcre_cfg_loader *ld; /* main file or a device file */
+	const char *prefix;         /* "ipmi." inline, "" in a device file */
+};
+
+static void string_list(struct dcre_cfg_loader *ld, const cJSON *obj, const char *path,
+                        const char *key, char ***list, size_t *n, bool *set)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char *kp = dcre_cfg_key(path, key);
+	const cJSON *it;
+
+	if (!v)
+		goto out;
+	if (!cJSON_IsArray(v)) {
+		dcre_cfg_problem(ld, kp, "must be an array of strings");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, v)
+	{
+		if (!cJSON_IsString(it) || !it->valuestring[0]) {
+			dcre_cfg_problem(ld, kp, "must be an array of non-empty strings");
+			goto out;
+		}
+	}
+	*n = (size_t)cJSON_GetArraySize(v);
+	*list = dcre_xcalloc(*n ? *n : 1, sizeof(char *));
+	size_t i = 0;
+	cJSON_ArrayForEach(it, v)(*list)[i++] = dcre_xstrdup(it->valuestring);
+	*set = true;
+out:
+	free(kp);
+}
+
+static void default_list(char ***list, size_t *n, const char *address)
+{
+	if (*list)
+		return;
+	*list = dcre_xcalloc(1, sizeof(char *));
+	(*list)[0] = dcre_xstrdup(address);
+	*n = 1;
+}
+
+/* The parts every bridge entry has. */
+static void load_common(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
+                        const char *addr_key, const struct bridge_defaults *d,
+                        struct dcre_bridge_config *b)
+{
+	char *kp;
+
+	b->timeout = d->timeout;
+	b->power_wait = d->power_wait;
+	b->where = dcre_xasprintf("%s: %s", ld->file, path);
+	dcre_cfg_get_string(ld, e, path, addr_key, &b->address);
+	if (!b->address) {
+		kp = dcre_cfg_key(path, addr_key);
+		if (!cJSON_GetObjectItemCaseSensitive(e, addr_key))
+			dcre_cfg_problem(ld, kp, "missing (required)");
+		free(kp);
+	}
+	dcre_cfg_get_string(ld, e, path, "username", &b->username);
+	const cJSON *pw = cJSON_GetObjectItemCaseSensitive(e, "password");
+	kp = dcre_cfg_key(path, "password");
+	if (!pw)
+		dcre_cfg_problem(ld, kp, "missing (required)");
+	else if (!cJSON_IsString(pw))
+		dcre_cfg_problem(ld, kp, "must be a string"); /* the value is never shown */
+	else
+		b->password = dcre_xstrdup(pw->valuestring);
+	free(kp);
+	if (!cJSON_GetObjectItemCaseSensitive(e, "username")) {
+		kp = dcre_cfg_key(path, "username");
+		dcre_cfg_problem(ld, kp, "missing (required)");
+		free(kp);
+	}
+	dcre_cfg_get_number(ld, e, path, "power_wait", 0, 3600, false, &b->power_wait);
+	string_list(ld, e, path, "hostnames", &b->hostnames, &b->n_hostnames, &b->hostnames_set);
+	string_list(ld, e, path, "ip_addresses", &b->ip_addresses, &b->n_ip_addresses,
+	            &b->ip_addresses_set);
+	if (b->address) {
+		default_list(&b->hostnames, &b->n_hostnames, b->address);
+		default_list(&b->ip_addresses, &b->n_ip_addresses, b->address);
+	}
+}
+
+/* A pinned board_id within [lo, hi]; returns true if pinned. */
+static bool pinned_id(struct dcre_cfg_loader *ld, const cJSON *e, const char *path, uint32_t lo,
+                      uint32_t hi, uint32_t *id)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "board_id");
+	uint64_t val;
+	bool ok = false;
+
+	if (!v)
+		return false;
+	char *kp = dcre_cfg_key(path, "board_id");
+	if (dcre_cfg_get_id(ld, v, kp, 0xFFFFFFFFu, &val)) {
+		if (val < lo || val > hi)
+			dcre_cfg_problem(ld, kp, "%08llx is outside %08x-%08x",
+			                 (unsigned long long)val, lo, hi);
+		else
+			ok = true;
+		*id = (uint32_t)val;
+	}
+	free(kp);
+	return ok;
+}
+
+/* board_id_range [lo, hi] within [min, max]. */
+static bool id_range(struct dcre_cfg_loader *ld, const cJSON *v, const char *kp, uint32_t min,
+                     uint32_t max, uint32_t *lo, uint32_t *hi)
+{
+	uint64_t a, b;
+	char *k0 = dcre_xasprintf("%s[0]", kp), *k1 = dcre_xasprintf("%s[1]", kp);
+	bool ok = false;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+		dcre_cfg_problem(ld, kp, "must be [lo, hi]");
+	else if (dcre_cfg_get_id(ld, cJSON_GetArrayItem(v, 0), k0, 0xFFFFFFFFu, &a) &&
+	         dcre_cfg_get_id(ld, cJSON_GetArrayItem(v, 1), k1, 0xFFFFFFFFu, &b)) {
+		if (a > b || a < min || b > max)
+			dcre_cfg_problem(ld, kp,
+			                 "[%08llx, %08llx] must be a range within %08x-%08x",
+			                 (unsigned long long)a, (unsigned long long)b, min, max);
+		else {
+			*lo = (uint32_t)a;
+			*hi = (uint32_t)b;
+			ok = true;
+		}
+	}
+	free(k0);
+	free(k1);
+	return ok;
+}
+
+/* ---- ipmi ---- */
+
+static const struct {
+	const char *name;
+	unsigned flag;
+} workarounds[] = {
+    {"authcap", DCRE_IPMI_WORKAROUND_AUTHCAP},
+    {"intel20", DCRE_IPMI_WORKAROUND_INTEL20},
+    {"supermicro20", DCRE_IPMI_WORKAROUND_SUPERMICRO20},
+    {"sun20", DCRE_IPMI_WORKAROUND_SUN20},
+    {"opensesspriv", DCRE_IPMI_WORKAROUND_OPENSESSPRIV},
+    {"integritycheckvalue", DCRE_IPMI_WORKAROUND_INTEGRITYCHECKVALUE},
+    {"nochecksumcheck", DCRE_IPMI_WORKAROUND_NOCHECKSUMCHECK},
+};
+
+static void get_workarounds(struct dcre_cfg_loader *ld, const cJSON *o, const char *path,
+                            unsigned *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "workaround_flags"), *it;
+	char *kp;
+	unsigned flags = 0;
+
+	if (!v)
+		return;
+	kp = dcre_cfg_key(path, "workaround_flags");
+	if (!cJSON_IsArray(v)) {
+		dcre_cfg_problem(ld, kp, "must be an array of strings");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, v)
+	{
+		bool found = false;
+		for (size_t i = 0; i < sizeof(workarounds) / sizeof(workarounds[0]); i++)
+			if (cJSON_IsString(it) &&
+			    strcmp(it->valuestring, workarounds[i].name) == 0) {
+				flags |= workarounds[i].flag;
+				found = true;
+			}
+		if (!found)
+			dcre_cfg_problem(
+			    ld, kp,
+			    "unknown flag (expected authcap, intel20, supermicro20, "
+			    "sun20, opensesspriv, integritycheckvalue, nochecksumcheck)");
+	}
+	*out = flags;
+out:
+	free(kp);
+}
+
+static void get_privilege(struct dcre_cfg_loader *ld, const cJSON *o, const char *path,
+                          enum dcre_ipmi_privilege *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "privilege_level");
+	if (!v)
+		return;
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "user") == 0)
+		*out = DCRE_IPMI_PRIV_USER;
+	else if (cJSON_IsString(v) && strcmp(v->valuestring, "operator") == 0)
+		*out = DCRE_IPMI_PRIV_OPERATOR;
+	else if (cJSON_IsString(v) && strcmp(v->valuestring, "admin") == 0)
+		*out = DCRE_IPMI_PRIV_ADMIN;
+	else {
+		char *kp = dcre_cfg_key(path, "privilege_level");
+		dcre_cfg_problem(ld, kp, "must be \"user\", \"operator\" or \"admin\"");
+		free(kp);
+	}
+}
+
+/* OpenDCRE 1.2 algorithm names -> cipher suite (ipmi.md §1). */
+static void get_algorithms(struct dcre_cfg_loader *ld, const cJSON *e, const char *path, int *cs)
+{
+	static const char *const keys[] = {"auth_type", "integrity_type", "encryption_type"};
+	static const char *const suites[4][3] = {
+	    {"NO_AUTHENTICATION_ALGORITHM", "NO_INTEGRITY_ALGORITHM", "NO_ENCRYPTION_ALGORITHM"},
+	    {"RAKP_HMAC_SHA1", "NO_INTEGRITY_ALGORITHM", "NO_ENCRYPTION_ALGORITHM"},
+	    {"RAKP_HMAC_SHA1", "HMAC_SHA1_96", "NO_ENCRYPTION_ALGORITHM"},
+	    {"RAKP_HMAC_SHA1", "HMAC_SHA1_96", "AES_CBC_128"},
+	};
+	const cJSON *v[3];
+	int given = 0;
+
+	for (int i = 0; i < 3; i++) {
+		v[i] = cJSON_GetObjectItemCaseSensitive(e, keys[i]);
+		given += v[i] != NULL;
+	}
+	if (given == 0)
+		return;
+	char *kp = dcre_cfg_key(path, "auth_type");
+	if (given != 3) {
+		dcre_cfg_problem(ld, kp,
+		                 "auth_type, integrity_type and encryption_type go together (all "
+		                 "three or none)");
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(e, "cipher_suite")) {
+		dcre_cfg_problem(ld, kp, "cannot be combined with cipher_suite");
+		goto out;
+	}
+	for (int s = 0; s < 4; s++) {
+		int match = 0;
+		for (int i = 0; i < 3; i++)
+			match += cJSON_IsString(v[i]) &&
+			         strcasecmp(v[i]->valuestring, suites[s][i]) == 0;
+		if (match == 3) {
+			*cs = s;
+			goto out;
+		}
+	}
+	dcre_cfg_problem(ld, kp,
+	                 "this auth_type/integrity_type/encryption_type combination has no IPMI "
+	                 "2.0 cipher suite (0-3)");
+out:
+	free(kp);
+}
+
+static void load_bmc(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
+                     const struct bridge_defaults *d, struct dcre_ipmi_bmc *bmc)
+{
+	static const char *const keys[] = {"bmc_ip",
+	                                   "bmc_port",
+	                                   "username",
+	                                   "password",
+	                                   "hostnames",
+	                                   "ip_addresses",
+	                                   "board_id",
+	                                   "cipher_suite",
+	                                   "auth_type",
+	                                   "integrity_type",
+	                                   "encryption_type",
+	                                   "timeout",
+	                                   "privilege_level",
+	                                   "session_idle_timeout",
+	                                   "power_wait",
+	                                   "workaround_flags",
+	                                   NULL};
+	if (!cJSON_IsObject(e)) {
+		dcre_cfg_problem(ld, path, "must be an object");
+		return;
+	}
+	dcre_cfg_check_keys(ld, e, path, keys);
+	bmc->b.port = 623;
+	bmc->cipher_suite = d->cipher_suite;
+	bmc->privilege = d->privilege;
+	bmc->session_idle_timeout = d->session_idle_timeout;
+	bmc->workaround_flags = d->workaround_flags;
+	load_common(ld, e, path, "bmc_ip", d, &bmc->b);
+	dcre_cfg_get_int(ld, e, path, "bmc_port", 1, 65535, &bmc->b.port);
+	dcre_cfg_get_number(ld, e, path, "timeout", 0.1, 60, false, &bmc->b.timeout);
+	dcre_cfg_get_int(ld, e, path, "cipher_suite", 0, 3, &bmc->cipher_suite);
+	get_algorithms(ld, e, path, &bmc->cipher_suite);
+	get_privilege(ld, e, path, &bmc->privilege);
+	dcre_cfg_get_number(ld, e, path, "session_idle_timeout", 0, 3600, false,
+	                    &bmc->session_idle_timeout);
+	get_workarounds(ld, e, path, &bmc->workaround_flags);
+	if (bmc->b.username && strlen(bmc->b.username) > 16) {
+		char *kp = dcre_cfg_key(path, "username");
+		dcre_cfg_problem(ld, kp, "longer than 16 bytes (the IPMI 2.0 limit)");
+		free(kp);
+	}
+	if (bmc->b.password && strlen(bmc->b.password) > 20) {
+		char *kp = dcre_cfg_key(path, "password");
+		dcre_cfg_problem(ld, kp, "longer than 20 bytes (the IPMI 2.0 limit)");
+		free(kp);
+	}
+}
+
+/* Append the BMCs of a "bmcs" array. */
+static void add_bmcs(struct source *src, const cJSON *list, const char *path, const char *rack,
+                     const struct bridge_defaults *d, struct dcre_ipmi_config *out, bool *pinned,
+                     uint32_t *pins)
+{
+	const cJSON *e;
+	int i = 0;
+
+	if (!cJSON_IsArray(list)) {
+		dcre_cfg_problem(src->ld, path, "must be an array");
+		return;
+	}
+	cJSON_ArrayForEach(e, list)
+	{
+		char *p = dcre_xasprintf("%s[%d]", path, i++);
+		size_t k = out->n_bmcs++;
+		out->bmcs = dcre_xrealloc(out->bmcs, out->n_bmcs * sizeof(*out->bmcs));
+		memset(&out->bmcs[k], 0, sizeof(out->bmcs[k]));
+		out->bmcs[k].b.index = (int)k;
+		out->bmcs[k].b.rack_id = dcre_xstrdup(rack);
+		load_bmc(src->ld, e, p, d, &out->bmcs[k]);
+		pinned[k < 4096 ? k : 4095] =
+		    pinned_id(src->ld, e, p, IPMI_ID_LO, IPMI_ID_HI, &pins[k < 4096 ? k : 4095]);
+		free(p);
+	}
+}
+
+/* {"racks": [{"rack_id", <list_key>: [...]}]} */
+static void walk_racks(struct source *src, const cJSON *racks, const char *list_key,
+                       void (*each)(struct source *, const cJSON *, const char *, const char *,
+                                    void *),
+                       void *arg)
+{
+	char *path = dcre_xasprintf("%sracks", src->prefix);
+	const cJSON *r;
+	int i = 0;
+
+	if (!cJSON_IsArray(racks)) {
+		dcre_cfg_problem(src->ld, path, "must be an array");
+		free(path);
+		return;
+	}
+	cJSON_ArrayForEach(r, racks)
+	{
+		char *rp = dcre_xasprintf("%s[%d]", path, i++);
+		static const char *const rack_keys_ipmi[] = {"rack_id", "bmcs", NULL};
+		static const char *const rack_keys_rf[] = {"rack_id", "servers", NULL};
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "rack_id");
+		if (!cJSON_IsObject(r)) {
+			dcre_cfg_problem(src->ld, rp, "must be an object");
+		} else if (!cJSON_IsString(id) || !id->valuestring[0]) {
+			char *kp = dcre_cfg_key(rp, "rack_id");
+			dcre_cfg_problem(src->ld, kp, "missing or not a non-empty string");
+			free(kp);
+		} else {
+			dcre_cfg_check_keys(src->ld, r, rp,
+			                    strcmp(list_key, "bmcs") == 0 ? rack_keys_ipmi
+			                                                  : rack_keys_rf);
+			const cJSON *l = cJSON_GetObjectItemCaseSensitive(r, list_key);
+			char *lp = dcre_cfg_key(rp, list_key);
+			if (!l)
+				dcre_cfg_problem(src->ld, lp, "missing (required)");
+			else
+				each(src, l, lp, id->valuestring, arg);
+			free(lp);
+		}
+		free(rp);
+	}
+	free(path);
+}
+
+struct ipmi_walk {
+	const struct bridge_defaults *d;
+	struct dcre_ipmi_config *out;
+	bool *pinned;
+	uint32_t *pins;
+};
+
+static void ipmi_each(struct source *src, const cJSON *list, const char *path, const char *rack,
+                      void *arg)
+{
+	struct ipmi_walk *w = arg;
+	add_bmcs(src, list, path, rack, w->d, w->out, w->pinned, w->pins);
+}
+
+/* Automatic ids lo + i for the entries that are not pinned. */
+static void assign_ids(struct dcre_bridge_config *b, size_t stride, size_t n, const bool *pinned,
+                       const uint32_t *pins, uint32_t lo)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct dcre_bridge_config *e =
+		    (struct dcre_bridge_config *)(void *)((char *)b + i * stride);
+		e->board_id =
+		    pinned[i < 4096 ? i : 4095] ? pins[i < 4096 ? i : 4095] : lo + (uint32_t)i;
+	}
+}
+
+static void check_in_range(struct dcre_cfg_loader *ld, struct dcre_bridge_config *b, size_t stride,
+                           size_t n, uint32_t lo, uint32_t hi)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct dcre_bridge_config *e =
+		    (struct dcre_bridge_config *)(void *)((char *)b + i * stride);
+		if (e->board_id < lo || e->board_id > hi)
+			dcre_cfg_problem(ld, "board_id_range",
+			                 "board id %08x of %s lies outside [%08x, %08x]",
+			                 e->board_id, e->where, lo, hi);
+	}
+}
+
+static void ipmi_defaults(struct bridge_defaults *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->timeout = 5;
+	d->power_wait = 15;
+	d->cipher_suite = 3;
+	d->privilege = DCRE_IPMI_PRIV_ADMIN;
+	d->session_idle_timeout = 30;
+}
+
+/* A device file named by `file`, read with its own loader (file name in
+ * messages, unknown keys as warnings). Caller frees the returned path. */
+static cJSON *device_file(struct dcre_cfg_loader *ld, const cJSON *section, const char *sec,
+                          char **path)
+{
+	*path = NULL;
+	dcre_cfg_get_path(ld, section, sec, "file", path);
+	if (!*path)
+		return NULL;
+	struct dcre_cfg_loader fl = {
+	    .file = *path, .dir = ld->dir, .errs = ld->errs, .lenient = true};
+	cJSON *root = dcre_cfg_parse_file(&fl, *path);
+	ld->problems += fl.problems;
+	return root;
+}
+
+void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_ipmi_config *out)
+{
+	static const char *const keys[] = {"file",
+	                                   "racks",
+	                                   "bmcs",
+	                                   "rack_id",
+	                                   "board_id_range",
+	                                   "timeout",
+	                                   "cipher_suite",
+	                                   "privilege_level",
+	                                   "session_idle_timeout",
+	                                   "power_wait",
+	                                   "workaround_flags",
+	                                   "sdr_cache_dir",
+	                                   NULL};
+	struct bridge_defaults d;
+	char *rack = dcre_xstrdup("rack_1");
+	char *file = NULL;
+	cJSON *froot = NULL;
+	uint32_t lo = IPMI_ID_AUTO, hi = IPMI_ID_HI;
+	bool range = false;
+	bool pinned[4096] = {0};
+	uint32_t pins[4096];
+
+	out->present = true;
+	out->sdr_cache_dir = dcre_xstrdup("/var/cache/opendcre/sdr");
+	if (!cJSON_IsObject(s)) {
+		dcre_cfg_problem(ld, "ipmi", "must be an object");
+		goto done;
+	}
+	dcre_cfg_check_keys(ld, s, "ipmi", keys);
+	ipmi_defaults(&d);
+	dcre_cfg_get_number(ld, s, "ipmi", "timeout", 0.1, 60, false, &d.timeout);
+	dcre_cfg_get_number(ld, s, "ipmi", "power_wait", 0, 3600, false, &d.power_wait);
+	dcre_cfg_get_int(ld, s, "ipmi", "cipher_suite", 0, 3, &d.cipher_suite);
+	get_privilege(ld, s, "ipmi", &d.privilege);
+	dcre_cfg_get_number(ld, s, "ipmi", "session_idle_timeout", 0, 3600, false,
+	                    &d.session_idle_timeout);
+	get_workarounds(ld, s, "ipmi", &d.workaround_flags);
+	dcre_cfg_get_string(ld, s, "ipmi", "rack_id", &rack);
+	dcre_cfg_get_path(ld, s, "ipmi", "sdr_cache_dir", &out->sdr_cache_dir);
+
+	int lists = !!cJSON_GetObjectItemCaseSensitive(s, "file") +
+	            !!cJSON_GetObjectItemCaseSensitive(s, "racks") +
+	            !!cJSON_GetObjectItemCaseSensitive(s, "bmcs");
+	if (lists != 1) {
+		dcre_cfg_problem(ld, "ipmi",
+		                 "exactly one of \"file\", \"racks\" or \"bmcs\" lists the BMCs");
+		goto done;
+	}
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
+	if (r)
+		range = id_range(ld, r, "ipmi.board_id_range", IPMI_ID_LO, IPMI_ID_HI, &lo, &hi);
+
+	struct ipmi_walk w = {.d = &d, .out = out, .pinned = pinned, .pins = pins};
+	struct source src = {.ld = ld, .prefix = "ipmi."};
+	struct dcre_cfg_loader fl;
+	const cJSON *root = s;
+	froot = device_file(ld, s, "ipmi", &file);
+	if (file) {
+		if (!froot)
+			goto done;
+		static const char *const fkeys[] = {"racks", "bmcs", "board_id_range", NULL};
+		fl = (struct dcre_cfg_loader){
+		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
+		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
+		src = (struct source){.ld = &fl, .prefix = ""};
+		root = froot;
+		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
+		if (fr && range)
+			dcre_cfg_problem(&fl, "board_id_range",
+			                 "given both here and in the main file's ipmi section");
+		else if (fr)
+			range =
+			    id_range(&fl, fr, "board_id_range", IPMI_ID_LO, IPMI_ID_HI, &lo, &hi);
+		if (!!cJSON_GetObjectItemCaseSensitive(froot, "racks") +
+		        !!cJSON_GetObjectItemCaseSensitive(froot, "bmcs") !=
+		    1)
+			dcre_cfg_problem(&fl, "(top level)",
+			                 "needs exactly one of \"racks\" or \"bmcs\"");
+	}
+	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
+	const cJSON *bmcs = cJSON_GetObjectItemCaseSensitive(root, "bmcs");
+	if (racks)
+		walk_racks(&src, racks, "bmcs", ipmi_each, &w);
+	else if (bmcs) {
+		char *p = dcre_xasprintf("%sbmcs", src.prefix);
+		add_bmcs(&src, bmcs, p, rack, &d, out, pinned, pins);
+		free(p);
+	}
+	if (file)
+		ld->problems += fl.problems;
+	assign_ids(&out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, pinned, pins, lo);
+	if (range)
+		check_in_range(ld, &out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, lo, hi);
+done:
+	cJSON_Delete(froot);
+	free(file);
+	free(rack);
+}
+
+/* ---- redfish ---- */
+
+static void get_scheme(struct dcre_cfg_loader *ld, const cJSON *o, const char *path, bool *https)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "scheme");
+	if (!v)
+		return;
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "https") == 0)
+		*https = true;
+	else if (cJSON_IsString(v) && strcmp(v->valuestring, "http") == 0)
+		*https = false;
+	else {
+		char *kp = dcre_cfg_key(path, "scheme");
+		dcre_cfg_problem(ld, kp, "must be \"https\" or \"http\"");
+		free(kp);
+	}
+}
+
+static void load_server(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
+                        const struct bridge_defaults *d, struct dcre_redfish_server *sv)
+{
+	static const char *const keys[] = {
+	    "redfish_ip", "redfish_port", "username", "password", "timeout",
+	    "hostnames",  "ip_addresses", "board_id", "scheme",   "verify_tls",
+	    "ca_file",    "power_wait",   NULL};
+	if (!cJSON_IsObject(e)) {
+		dcre_cfg_problem(ld, path, "must be an object");
+		return;
+	}
+	dcre_cfg_check_keys(ld, e, path, keys);
+	sv->https = d->https;
+	sv->verify_tls = d->verify_tls;
+	sv->ca_file = d->ca_file ? dcre_xstrdup(d->ca_file) : NULL;
+	load_common(ld, e, path, "redfish_ip", d, &sv->b);
+	dcre_cfg_get_number(ld, e, path, "timeout", 0.1, 600, false, &sv->b.timeout);
+	get_scheme(ld, e, path, &sv->https);
+	dcre_cfg_get_bool(ld, e, path, "verify_tls", &sv->verify_tls);
+	dcre_cfg_get_path(ld, e, path, "ca_file", &sv->ca_file);
+	sv->b.port = sv->https ? 443 : 80;
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "redfish_port");
+	if (p) {
+		char *kp = dcre_cfg_key(path, "redfish_port");
+		char *end = NULL;
+		long v = -1;
+		if (cJSON_IsNumber(p) && p->valuedouble == floor(p->valuedouble))
+			v = (long)p->valuedouble;
+		else if (cJSON_IsString(p) && p->valuestring[0] >= '0' && p->valuestring[0] <= '9')
+			v = strtol(p->valuestring, &end, 10);
+		if (v < 1 || v > 65535 || (end && *end))
+			dcre_cfg_problem(
+			    ld, kp, "must be a port number 1-65535 (integer or decimal string)");
+		else
+			sv->b.port = (int)v;
+		free(kp);
+	}
+}
+
+struct rf_walk {
+	const struct bridge_defaults *d;
+	struct dcre_redfish_config *out;
+	bool *pinned;
+	uint32_t *pins;
+};
+
+static void rf_each(struct source *src, const cJSON *list, const char *path, const char *rack,
+                    void *arg)
+{
+	struct rf_walk *w = arg;
+	const cJSON *e;
+	int i = 0;
+
+	if (!cJSON_IsArray(list)) {
+		dcre_cfg_problem(src->ld, path, "must be an array");
+		return;
+	}
+	cJSON_ArrayForEach(e, list)
+	{
+		char *p = dcre_xasprintf("%s[%d]", path, i++);
+		size_t k = w->out->n_servers++;
+		w->out->servers =
+		    dcre_xrealloc(w->out->servers, w->out->n_servers * sizeof(*w->out->servers));
+		memset(&w->out->servers[k], 0, sizeof(w->out->servers[k]));
+		w->out->servers[k].b.index = (int)k;
+		w->out->servers[k].b.rack_id = dcre_xstrdup(rack);
+		load_server(src->ld, e, p, w->d, &w->out->servers[k]);
+		w->pinned[k < 4096 ? k : 4095] = pinned_id(
+		    src->ld, e, p, REDFISH_ID_LO, REDFISH_ID_HI, &w->pins[k < 4096 ? k : 4095]);
+		free(p);
+	}
+}
+
+void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
+                              struct dcre_redfish_config *out)
+{
+	static const char *const keys[] = {"file",       "racks",      "board_id_range",
+	                                   "timeout",    "power_wait", "scheme",
+	                                   "verify_tls", "ca_file",    NULL};
+	struct bridge_defaults d = {
+	    .timeout = 5, .power_wait = 15, .https = true, .verify_tls = true};
+	char *file = NULL;
+	cJSON *froot = NULL;
+	uint32_t lo = REDFISH_ID_LO, hi = REDFISH_ID_HI;
+	bool range = false;
+	bool pinned[4096] = {0};
+	uint32_t pins[4096];
+
+	out->present = true;
+	if (!cJSON_IsObject(s)) {
+		dcre_cfg_problem(ld, "redfish", "must be an object");
+		return;
+	}
+	dcre_cfg_check_keys(ld, s, "redfish", keys);
+	dcre_cfg_get_number(ld, s, "redfish", "timeout", 0.1, 600, false, &d.timeout);
+	dcre_cfg_get_number(ld, s, "redfish", "power_wait", 0, 3600, false, &d.power_wait);
+	get_scheme(ld, s, "redfish", &d.https);
+	dcre_cfg_get_bool(ld, s, "redfish", "verify_tls", &d.verify_tls);
+	dcre_cfg_get_path(ld, s, "redfish", "ca_file", &d.ca_file);
+	if (!!cJSON_GetObjectItemCaseSensitive(s, "file") +
+	        !!cJSON_GetObjectItemCaseSensitive(s, "racks") !=
+	    1) {
+		dcre_cfg_problem(ld, "redfish",
+		                 "exactly one of \"file\" or \"racks\" lists the servers");
+		goto done;
+	}
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
+	if (r)
+		range = id_range(ld, r, "redfish.board_id_range", REDFISH_ID_LO, REDFISH_ID_HI, &lo,
+		                 &hi);
+	struct rf_walk w = {.d = &d, .out = out, .pinned = pinned, .pins = pins};
+	struct source src = {.ld = ld, .prefix = "redfish."};
+	struct dcre_cfg_loader fl;
+	const cJSON *root = s;
+	froot = device_file(ld, s, "redfish", &file);
+	if (file) {
+		if (!froot)
+			goto done;
+		static const char *const fkeys[] = {"racks", "board_id_range", NULL};
+		fl = (struct dcre_cfg_loader){
+		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
+		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
+		src = (struct source){.ld = &fl, .prefix = ""};
+		root = froot;
+		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
+		if (fr && range)
+			dcre_cfg_problem(&fl, "board_id_range",
+			                 "given both here and in the main file's redfish section");
+		else if (fr)
+			range = id_range(&fl, fr, "board_id_range", REDFISH_ID_LO, REDFISH_ID_HI,
+			                 &lo, &hi);
+		if (!cJSON_GetObjectItemCaseSensitive(froot, "racks"))
+			dcre_cfg_problem(&fl, "racks", "missing (required)");
+	}
+	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
+	if (racks)
+		walk_racks(&src, racks, "servers", rf_each, &w);
+	if (file)
+		ld->problems += fl.problems;
+	assign_ids(&out->servers[0].b, sizeof(out->servers[0]), out->n_servers, pinned, pins, lo);
+	if (range)
+		check_in_range(ld, &out->servers[0].b, sizeof(out->servers[0]), out->n_servers, lo,
+		               hi);
+done:
+	cJSON_Delete(froot);
+	free(file);
+	free(d.ca_file);
+}
+
+/* ---- checks across both ---- */
+
+static const struct dcre_bridge_config *bridge_at(const struct dcre_config *cfg, size_t k)
+{
+	if (k < cfg->ipmi.n_bmcs)
+		return &cfg->ipmi.bmcs[k].b;
+	return &cfg->redfish.servers[k - cfg->ipmi.n_bmcs].b;
+}
+
+static bool has_name(char **list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void check_names(struct dcre_cfg_loader *ld, const struct dcre_bridge_config *a,
+                        const struct dcre_bridge_config *b, char **names, size_t n, bool a_set,
+                        const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool b_has = has_name(b->hostnames, b->n_hostnames, names[i]) ||
+		             has_name(b->ip_addresses, b->n_ip_addresses, names[i]);
+		if (!b_has)
+			continue;
+		bool explicit = a_set || b->hostnames_set || b->ip_addresses_set;
+		if (explicit)
+			dcre_cfg_problem(ld, what, "'%s' names two boards: %s and %s", names[i],
+			                 a->where, b->where);
+		else
+			dcre_warn("%s: '%s' is the default name of two boards (%s and %s); "
+			          "lookups by it reach the first",
+			          ld->file, names[i], a->where, b->where);
+	}
+}
+
+void dcre_config_check_bridges(struct dcre_cfg_loader *ld, const struct dcre_config *cfg)
+{
+	size_t n = cfg->ipmi.n_bmcs + cfg->redfish.n_servers;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dcre_bridge_config *a = bridge_at(cfg, i);
+		for (size_t k = 0; k < a->n_hostnames; k++) {
+			struct dcre_hexid id;
+			if (dcre_number_parse_hex(a->hostnames[k], &id) == DCRE_OK)
+				dcre_warn("%s: hostname '%s' of %s is valid hex and is read as a "
+				          "board id, never as a name",
+				          ld->file, a->hostnames[k], a->where);
+		}
+		for (size_t j = i + 1; j < n; j++) {
+			const struct dcre_bridge_config *b = bridge_at(cfg, j);
+			if (a->board_id == b->board_id)
+				dcre_cfg_problem(ld, "board_id",
+				                 "%08x is the board id of both %s and %s",
+				                 a->board_id, a->where, b->where);
+			if (i < cfg->ipmi.n_bmcs && j < cfg->ipmi.n_bmcs && a->address &&
+			    b->address && strcmp(a->address, b->address) == 0 && a->port == b->port)
+				dcre_cfg_problem(ld, "bmc_ip",
+				                 "%s:%d is configured twice (%s and %s)",
+				                 a->address, a->port, a->where, b->where);
+			check_names(ld, a, b, a->hostnames, a->n_hostnames,
+			            a->hostnames_set || a->ip_addresses_set, "hostnames");
+			if (a->ip_addresses != a->hostnames)
+				check_names(ld, a, b, a->ip_addresses, a->n_ip_addresses,
+				            a->hostnames_set || a->ip_addresses_set,
+				            "ip_addresses");
+		}
+	}
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void free_common(struct dcre_bridge_config *b)
+{
+	free(b->rack_id);
+	free(b->address);
+	free(b->username);
+	if (b->password)
+		memset(b->password, 0, strlen(b->password));
+	free(b->password);
+	free_list(b->hostnames, b->n_hostnames);
+	free_list(b->ip_addresses, b->n_ip_addresses);
+	free(b->where);
+}
+
+void dcre_config_free_bridges(struct dcre_config *cfg)
+{
+	for (size_t i = 0; i < cfg->ipmi.n_bmcs; i++)
+		free_common(&cfg->ipmi.bmcs[i].b);
+	free(cfg->ipmi.bmcs);
+	free(cfg->ipmi.sdr_cache_dir);
+	for (size_t i = 0; i < cfg->redfish.n_servers; i++) {
+		free_common(&cfg->redfish.servers[i].b);
+		free(cfg->redfish.servers[i].ca_file);
+	}
+	free(cfg->redfish.servers);
+}
