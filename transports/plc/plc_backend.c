@@ -625,6 +625,7 @@ struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg)
 	struct plc_bus *bus = dcre_xcalloc(1, sizeof(*bus));
 
 	bus->base.ops = &plc_ops;
+	bus->base.kind = "plc";
 	bus->cfg = cfg;
 	bus->fd = -1;
 	bus->lock.fd = -1;
