@@ -14,6 +14,7 @@
 #include "listen.h"
 #include "log.h"
 #include "plc_backend.h"
+#include "plc_modem.h"
 #include "prefork.h"
 #include "scancache.h"
 #include "worker.h"
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("OPENDCRE_DEBUG");
 	int check_only = 0, workers = 4, c;
 	struct dcre_msg msg;
+	struct plc_modem *modem = NULL;
 
 	ov.debug = dbg && strcmp(dbg, "1") == 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -129,17 +131,23 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (dcre_config_has_plc(cfg)) {
-		if (cfg->plc.hardware_type == DCRE_HW_RPI_HAT) {
-			fprintf(stderr,
-			        "%s: plc.hardware_type: \"rpi_hat\" is not supported by this "
-			        "build yet\n",
-			        config);
-			goto fail;
-		}
 		if (dcre_plc_prepare(&cfg->plc, &msg)) {
 			fprintf(stderr, "%s: %s\n", config, msg.text);
 			goto fail;
 		}
+	}
+	if (dcre_config_has_plc(cfg) && cfg->plc.hardware_type == DCRE_HW_RPI_HAT) {
+		/* plc-protocol.md §11.1, §11.2: the main process requests the
+		 * lines once; the workers inherit the request */
+		enum dcre_err err;
+		modem = dcre_plc_modem_open(&cfg->plc, &err, &msg);
+		if (!modem) {
+			fprintf(stderr, "%s: %s\n", config, msg.text);
+			goto fail;
+		}
+		if (dcre_plc_modem_startup(modem, &msg))
+			dcre_err_log("%s (the service starts; each bus transaction tries again)",
+			             msg.text);
 	}
 	if (dcre_scancache_reset(cfg->scan_cache.file, &msg)) {
 		fprintf(stderr, "%s: %s\n", config, msg.text);
@@ -158,14 +166,16 @@ int main(int argc, char **argv)
 	          dcre_config_has_plc(cfg) ? "on " : "not configured",
 	          dcre_config_has_plc(cfg) ? cfg->plc.device : "", cfg->scan_cache.file);
 
-	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd};
+	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd, .modem = modem};
 	int rc = dcre_prefork_run(workers, dcre_worker_main, &wa);
 	dcre_info("opendcre-fcgi stopped");
 	if (sock && sock[0] == '/')
 		unlink(sock);
+	dcre_plc_modem_free(modem);
 	dcre_config_free(cfg);
 	return rc;
 fail:
+	dcre_plc_modem_free(modem);
 	dcre_config_free(cfg);
 	return 1;
 }

@@ -60,7 +60,7 @@ int dcre_worker_main(void *arg)
 	sigdelset(&waitmask, SIGHUP);
 
 	if (dcre_config_has_plc(wa->cfg))
-		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc);
+		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc, wa->modem);
 	ctx.n_bridges = wa->cfg->ipmi.n_bmcs + wa->cfg->redfish.n_servers;
 	ctx.bridges = dcre_xcalloc(ctx.n_bridges ? ctx.n_bridges : 1, sizeof(*ctx.bridges));
 	for (size_t i = 0; i < wa->cfg->ipmi.n_bmcs; i++)

@@ -6,9 +6,12 @@
 
 #include "config.h"
 
+struct plc_modem;
+
 struct dcre_worker_args {
 	const struct dcre_config *cfg;
 	int listen_fd;
+	struct plc_modem *modem; /* rpi_hat: the lines requested before fork; else NULL */
 };
 
 /* Runs until SIGTERM/SIGINT; finishes the current request first. arg is a

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "plc_frame.h"
 #include "plc_lock.h"
+#include "plc_modem.h"
 #include "plc_serial.h"
 
 struct plc_bus {
@@ -29,6 +30,8 @@ struct plc_bus {
 	uint32_t scan_all_id;
 	struct plc_lock lock;
 	struct plc_reader rd;
+	struct plc_modem *modem; /* rpi_hat: borrowed from the main process; else NULL */
+	bool bus_failed;         /* this transaction: bus timeout or corrupt after retries */
 };
 
 static struct plc_bus *bus_of(struct dcre_backend *b)
@@ -53,12 +56,26 @@ static void close_serial(struct plc_bus *bus)
 	bus->fd = -1;
 }
 
-/* §7 steps 1 and 3: lock, counter, serial open, input flush. */
+/* §7 step 2 (rpi_hat): wake the modem if it sleeps, and configure it if a
+ * wake was needed (plc-protocol.md §11.3, §11.4). */
+static enum dcre_err modem_wake(struct plc_bus *bus, struct dcre_msg *msg)
+{
+	bool woke = false;
+	enum dcre_err e = plc_modem_wake(bus->modem, &woke, msg);
+	if (!e && woke)
+		e = plc_modem_configure(bus->modem, bus->fd, msg);
+	if (e == DCRE_EIO)
+		close_serial(bus);
+	return e;
+}
+
+/* §7 steps 1 to 3: lock, counter, serial open, modem, input flush. */
 static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 {
 	enum dcre_err e = plc_lock_take(&bus->lock, bus->cfg->lockfile, msg);
 	if (e)
 		return e;
+	bus->bus_failed = false;
 	if (bus->fd >= 0) {
 		/* a line whose other end went away (the emulator restarted, a
 		 * USB adapter was unplugged) is reopened before it is used */
@@ -75,13 +92,23 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 		}
 		plc_reader_init(&bus->rd, bus->fd);
 	}
+	if (bus->modem && (e = modem_wake(bus, msg)) != DCRE_OK) {
+		plc_lock_release(&bus->lock);
+		return e;
+	}
 	tcflush(bus->fd, TCIFLUSH);
 	plc_reader_discard(&bus->rd);
 	return DCRE_OK;
 }
 
+/* §7 steps 5 and 6. */
 static void txn_end(struct plc_bus *bus)
 {
+	struct dcre_msg why;
+
+	if (bus->modem && bus->bus_failed && bus->fd >= 0 &&
+	    plc_modem_configure(bus->modem, bus->fd, &why) != DCRE_OK)
+		dcre_warn("%s (after a failed bus transaction)", why.text);
 	plc_lock_release(&bus->lock);
 }
 
@@ -138,6 +165,7 @@ static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8
 
 static enum dcre_err no_response(struct plc_bus *bus, const struct plc_cmd *c, struct dcre_msg *msg)
 {
+	bus->bus_failed = true;
 	return dcre_msg_set(msg, DCRE_ETIMEDOUT,
 	                    "PLC bus: no response from board %08x device %04x (%s) within %g s",
 	                    c->board, c->device, c->what, bus->cfg->timeout);
@@ -171,8 +199,10 @@ static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c, stru
 	}
 	if (e == DCRE_ETIMEDOUT)
 		return no_response(bus, c, msg);
-	if (e == DCRE_EPROTO)
+	if (e == DCRE_EPROTO) {
+		bus->bus_failed = true;
 		return corrupt(c, msg);
+	}
 	return e;
 }
 
@@ -475,6 +505,7 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		e = receive(bus, &c, seq, &ans, msg);
 		if (e == DCRE_ETIMEDOUT) {
 			cJSON_Delete(found);
+			bus->bus_failed = true;
 			if (all)
 				return dcre_msg_set(msg, e,
 				                    "PLC bus: no response to scan-all within %g s",
@@ -502,6 +533,7 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		}
 	}
 	if (e == DCRE_EPROTO) {
+		bus->bus_failed = true;
 		if (all)
 			return dcre_msg_set(msg, e,
 			                    "Corrupt packets received (failed checksum "
@@ -548,6 +580,33 @@ static enum dcre_err plc_scan_all(struct dcre_backend *b, cJSON **boards, struct
 	return e;
 }
 
+/* api.md §6.12, plc-protocol.md §11.5: under the bus lock (no sequence
+ * number), wake and if needed configure, then read the registers. */
+static enum dcre_err plc_config(struct dcre_backend *b, cJSON **out, struct dcre_msg *msg)
+{
+	struct plc_bus *bus = bus_of(b);
+	struct plc_modem_regs regs;
+	uint8_t reg0, reg1;
+	enum dcre_err e;
+
+	if (!bus->modem)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+		                    "Unsupported hardware type in use. Unable to retrieve modem "
+		                    "configuration.");
+	e = txn_begin(bus, msg);
+	if (e)
+		return e;
+	e = plc_modem_read_regs(bus->modem, bus->fd, &reg0, &reg1, msg);
+	if (e == DCRE_EIO)
+		close_serial(bus);
+	txn_end(bus);
+	if (e)
+		return e;
+	plc_modem_decode(reg0, reg1, &regs);
+	*out = plc_modem_regs_json(&regs);
+	return DCRE_OK;
+}
+
 static void plc_free(struct dcre_backend *b)
 {
 	struct plc_bus *bus = bus_of(b);
@@ -569,7 +628,7 @@ static const struct dcre_backend_ops plc_ops = {
     .chamber_led = plc_chamber_led,
     .fan = plc_fan,
     .host_info = plc_host_info,
-    .plc_config = NULL, /* rpi_hat only (issue: Raspberry Pi HAT) */
+    .plc_config = plc_config, /* answers only with a modem (rpi_hat) */
     .free = plc_free,
 };
 
@@ -620,13 +679,15 @@ enum dcre_err dcre_plc_prepare(const struct dcre_plc_config *cfg, struct dcre_ms
 	return plc_lock_prepare(cfg->lockfile, msg);
 }
 
-struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg)
+struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg,
+                                          struct plc_modem *modem)
 {
 	struct plc_bus *bus = dcre_xcalloc(1, sizeof(*bus));
 
 	bus->base.ops = &plc_ops;
 	bus->base.kind = "plc";
 	bus->cfg = cfg;
+	bus->modem = modem;
 	bus->fd = -1;
 	bus->lock.fd = -1;
 	bus->timeout_ms = (int)(cfg->timeout * 1000 + 0.5);

@@ -9,10 +9,15 @@
 /* Main process, before fork: create the lock file and reset the counter. */
 enum dcre_err dcre_plc_prepare(const struct dcre_plc_config *cfg, struct dcre_msg *msg);
 
+struct plc_modem;
+
 /* A worker's PLC backend. Opens nothing until the first bus transaction.
- * cfg is borrowed and must outlive the backend. Caller frees with
- * dcre_backend_free(). */
-struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg);
+ * cfg is borrowed and must outlive the backend. modem: with rpi_hat, the
+ * modem whose lines the main process requested (plc_modem.h), borrowed and
+ * used only under the bus lock; NULL for a plain serial port. Caller frees
+ * with dcre_backend_free(). */
+struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg,
+                                          struct plc_modem *modem);
 
 /* The scan-all board id (plc-protocol.md §9) from the configured or the
  * first interface's MAC address. Exposed for tests. */
