@@ -18,6 +18,7 @@
 #include "emu_bus.h"
 #include "emu_data.h"
 #include "emu_pty.h"
+#include "plc_modem.h"
 #include "log.h"
 #include "plc_frame.h"
 
@@ -310,6 +311,43 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* emulator.md §10: on a Raspberry Pi HAT the emulator wakes its own modem
+ * and configures it with auto-sleep and the auto wake-up message off
+ * (reg0 0x79, reg1 0x29), on the HAT's default GPIO lines. The emulator is
+ * the bus's other end and takes no bus lock. Returns -1 to go on, or an
+ * exit status; *modem (caller frees) holds the line request. */
+static int hat_start(const struct options *o, int fd, struct plc_modem **modem)
+{
+	static char chip[] = "gpiochip0";
+	struct dcre_plc_config cfg = {
+	    .present = true,
+	    .enabled = true,
+	    .hardware_type = DCRE_HW_RPI_HAT,
+	    .baud = o->baud,
+	    .timeout = 0.25,
+	    .gpio = {.chip = chip, .cmd = 27, .freq = 10, .inh = 22, .nsleep = 17, .select = 9},
+	    .modem_reg0 = 0x79,
+	    .modem_reg1 = 0x29,
+	};
+	static struct dcre_plc_config kept;
+	struct dcre_msg msg;
+	enum dcre_err err;
+	bool woke = false;
+
+	kept = cfg; /* the modem borrows its configuration for its lifetime */
+	*modem = dcre_plc_modem_open(&kept, &err, &msg);
+	if (!*modem) {
+		dcre_err_log("--hardware rpi_hat: %s", msg.text);
+		return EXIT_DATA;
+	}
+	if (plc_modem_wake(*modem, &woke, &msg) || plc_modem_configure(*modem, fd, &msg)) {
+		dcre_err_log("--hardware rpi_hat: %s", msg.text);
+		return EXIT_DATA;
+	}
+	dcre_info("PLC modem %s and configured (reg0 0x79, reg1 0x29)", woke ? "woken" : "awake");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -318,6 +356,7 @@ int main(int argc, char **argv)
 	struct emu_bus *bus = NULL;
 	struct dcre_msg why;
 	enum dcre_err err;
+	struct plc_modem *modem = NULL;
 	int rc;
 
 	emu_pty_init(&port);
@@ -330,12 +369,6 @@ int main(int argc, char **argv)
 		dcre_log_set_level(DCRE_LOG_DEBUG);
 	sig_state.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	install_signals();
-	if (o.rpi_hat) {
-		dcre_err_log(
-		    "rpi_hat hardware mode needs GPIO support, not available in this build");
-		rc = EXIT_DATA;
-		goto out;
-	}
 	if (o.config && (rc = load_config(&o)) >= 0)
 		goto out;
 
@@ -353,6 +386,9 @@ int main(int argc, char **argv)
 		dcre_err_log("%s", why.text);
 		goto out;
 	}
+	if (o.rpi_hat && (rc = hat_start(&o, port.fd, &modem)) >= 0)
+		goto out;
+	rc = EXIT_DATA;
 	bus = emu_bus_new(data);
 	sig_state.fd = port.fd;
 
@@ -367,6 +403,7 @@ int main(int argc, char **argv)
 		dcre_info("terminating on signal");
 out:
 	emu_bus_free(bus);
+	dcre_plc_modem_free(modem);
 	emu_pty_close(&port);
 	if (sig_state.null_fd >= 0)
 		close(sig_state.null_fd);
