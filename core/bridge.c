@@ -143,10 +143,16 @@ static cJSON *tristate(int v, bool unknown_as_string)
 
 cJSON *dcre_bridge_power(enum dcre_api api, bool on, int power_ok, int over_current, double watts)
 {
+	return dcre_bridge_power_state(api, on ? "on" : "off", power_ok, over_current, watts);
+}
+
+cJSON *dcre_bridge_power_state(enum dcre_api api, const char *state, int power_ok, int over_current,
+                               double watts)
+{
 	cJSON *r = cJSON_CreateObject();
 	bool v13 = api == DCRE_API_13;
 
-	cJSON_AddStringToObject(r, "power_status", on ? "on" : "off");
+	cJSON_AddStringToObject(r, "power_status", state);
 	cJSON_AddItemToObject(r, "power_ok", tristate(power_ok, v13));
 	cJSON_AddItemToObject(r, "over_current", tristate(over_current, v13));
 	if (watts >= 0)

@@ -48,6 +48,10 @@ enum dcre_err dcre_bridge_reading(enum dcre_api api, const char *type, double va
 /* Power answer: 1.2 the 8-key PLC shape, 1.3 4 keys. power_ok and
  * over_current: 1 true, 0 false, -1 unknown; watts < 0 = unknown. */
 cJSON *dcre_bridge_power(enum dcre_api api, bool on, int power_ok, int over_current, double watts);
+/* The same with power_status as text (Redfish: PowerState lower-cased, e.g.
+ * "poweringon", or "unknown"). */
+cJSON *dcre_bridge_power_state(enum dcre_api api, const char *state, int power_ok, int over_current,
+                               double watts);
 
 /* LED answer: 1.2 {"led_color": "unknown", "led_state"}, 1.3 {"led_state"}. */
 cJSON *dcre_bridge_led(enum dcre_api api, const char *state);

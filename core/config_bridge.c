@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "config_bridge.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "log.h"
@@ -562,6 +564,8 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	}
 	if (file)
 		ld->problems += fl.problems;
+	if (out->n_bmcs == 0)
+		goto done; /* no &bmcs[0] of a NULL array */
 	assign_ids(&out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, pinned, pins, lo);
 	if (range)
 		check_in_range(ld, &out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, lo, hi);
@@ -572,6 +576,18 @@ done:
 }
 
 /* ---- redfish ---- */
+
+/* A CA bundle named by ca_file must be readable now, not at the first
+ * request (config.md §2: unreadable files stop the service). */
+static void check_ca_file(struct dcre_cfg_loader *ld, const char *path, const char *key,
+                          const char *file)
+{
+	if (!file || access(file, R_OK) == 0)
+		return;
+	char *kp = dcre_cfg_key(path, key);
+	dcre_cfg_problem(ld, kp, "cannot read '%s': %s", file, strerror(errno));
+	free(kp);
+}
 
 static void get_scheme(struct dcre_cfg_loader *ld, const cJSON *o, const char *path, bool *https)
 {
@@ -608,14 +624,22 @@ static void load_server(struct dcre_cfg_loader *ld, const cJSON *e, const char *
 	dcre_cfg_get_number(ld, e, path, "timeout", 0.1, 600, false, &sv->b.timeout);
 	get_scheme(ld, e, path, &sv->https);
 	dcre_cfg_get_bool(ld, e, path, "verify_tls", &sv->verify_tls);
-	dcre_cfg_get_path(ld, e, path, "ca_file", &sv->ca_file);
+	if (cJSON_GetObjectItemCaseSensitive(e, "ca_file")) {
+		dcre_cfg_get_path(ld, e, path, "ca_file", &sv->ca_file);
+		check_ca_file(ld, path, "ca_file", sv->ca_file);
+	}
+	if (sv->https && !sv->verify_tls && sv->b.address)
+		dcre_warn("%s: verify_tls is false: the certificate and host name of %s are not "
+		          "verified",
+		          sv->b.where, sv->b.address);
 	sv->b.port = sv->https ? 443 : 80;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "redfish_port");
 	if (p) {
 		char *kp = dcre_cfg_key(path, "redfish_port");
 		char *end = NULL;
 		long v = -1;
-		if (cJSON_IsNumber(p) && p->valuedouble == floor(p->valuedouble))
+		if (cJSON_IsNumber(p) && p->valuedouble == floor(p->valuedouble) &&
+		    p->valuedouble >= 1 && p->valuedouble <= 65535) /* cast only what fits */
 			v = (long)p->valuedouble;
 		else if (cJSON_IsString(p) && p->valuestring[0] >= '0' && p->valuestring[0] <= '9')
 			v = strtol(p->valuestring, &end, 10);
@@ -688,6 +712,7 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	get_scheme(ld, s, "redfish", &d.https);
 	dcre_cfg_get_bool(ld, s, "redfish", "verify_tls", &d.verify_tls);
 	dcre_cfg_get_path(ld, s, "redfish", "ca_file", &d.ca_file);
+	check_ca_file(ld, "redfish", "ca_file", d.ca_file);
 	if (!!cJSON_GetObjectItemCaseSensitive(s, "file") +
 	        !!cJSON_GetObjectItemCaseSensitive(s, "racks") !=
 	    1) {
@@ -728,6 +753,8 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 		walk_racks(&src, racks, "servers", rf_each, &w);
 	if (file)
 		ld->problems += fl.problems;
+	if (out->n_servers == 0)
+		goto done; /* no &servers[0] of a NULL array */
 	assign_ids(&out->servers[0].b, sizeof(out->servers[0]), out->n_servers, pinned, pins, lo);
 	if (range)
 		check_in_range(ld, &out->servers[0].b, sizeof(out->servers[0]), out->n_servers, lo,
@@ -755,16 +782,24 @@ static bool has_name(char **list, size_t n, const char *name)
 	return false;
 }
 
+/* Does c write name itself (not only through the [address] defaults)? */
+static bool names_explicitly(const struct dcre_bridge_config *c, const char *name)
+{
+	return (c->hostnames_set && has_name(c->hostnames, c->n_hostnames, name)) ||
+	       (c->ip_addresses_set && has_name(c->ip_addresses, c->n_ip_addresses, name));
+}
+
 static void check_names(struct dcre_cfg_loader *ld, const struct dcre_bridge_config *a,
                         const struct dcre_bridge_config *b, char **names, size_t n, bool a_set,
                         const char *what)
 {
+	(void)a_set;
 	for (size_t i = 0; i < n; i++) {
 		bool b_has = has_name(b->hostnames, b->n_hostnames, names[i]) ||
 		             has_name(b->ip_addresses, b->n_ip_addresses, names[i]);
 		if (!b_has)
 			continue;
-		bool explicit = a_set || b->hostnames_set || b->ip_addresses_set;
+		bool explicit = names_explicitly(a, names[i]) || names_explicitly(b, names[i]);
 		if (explicit)
 			dcre_cfg_problem(ld, what, "'%s' names two boards: %s and %s", names[i],
 			                 a->where, b->where);

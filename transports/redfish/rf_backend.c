@@ -1,31 +1,518 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the Redfish transport lands: every operation answers
- * "not supported". */
+/* The Redfish backend's operations (redfish.md §5): glue between the command
+ * layer, discovery (rf_walk), the HTTP client (rf_http) and the pure JSON
+ * mapping (rf_parse). */
 #include "rf_backend.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "alloc.h"
+#include "bridge.h"
+#include "log.h"
+#include "rf_http.h"
+#include "rf_parse.h"
+#include "rf_walk.h"
+
+#define FIRMWARE_VERSION "OpenDCRE Redfish Bridge v1.0"
 
 struct rf_server {
 	struct dcre_backend base;
+	const struct dcre_redfish_server *sv;
+	struct rf_http *http;   /* created on first use */
+	struct rf_links *links; /* discovery result, NULL until discovered */
+	cJSON *record;          /* board record, NULL until built */
+	bool stale;             /* a request of this operation answered 404 */
 };
+
+static struct rf_server *server_of(struct dcre_backend *b)
+{
+	return (struct rf_server *)(void *)((char *)b - offsetof(struct rf_server, base));
+}
+
+static struct rf_http *http_of(struct rf_server *s)
+{
+	if (!s->http)
+		s->http = rf_http_new(s->sv);
+	return s->http;
+}
+
+static const char *label(struct rf_server *s)
+{
+	return rf_http_label(http_of(s));
+}
+
+static void forget(struct rf_server *s)
+{
+	rf_links_free(s->links);
+	s->links = NULL;
+	cJSON_Delete(s->record);
+	s->record = NULL;
+}
+
+static enum dcre_err discover(struct rf_server *s, struct dcre_msg *msg)
+{
+	forget(s);
+	return rf_walk_discover(http_of(s), &s->links, msg);
+}
+
+static enum dcre_err ensure_links(struct rf_server *s, struct dcre_msg *msg)
+{
+	return s->links ? DCRE_OK : discover(s, msg);
+}
+
+/* GET with the session; a 404 marks the discovered links stale. */
+static enum dcre_err get(struct rf_server *s, const char *path, cJSON **doc, char **etag,
+                         struct dcre_msg *msg)
+{
+	enum dcre_err e = rf_http_get(http_of(s), path, RF_CRED_SESSION, doc, etag, msg);
+	if (e && rf_http_status(s->http) == 404)
+		s->stale = true;
+	return e;
+}
+
+static enum dcre_err patch(struct rf_server *s, const char *path, const cJSON *body,
+                           const char *etag, struct dcre_msg *msg)
+{
+	enum dcre_err e = rf_http_patch(http_of(s), path, body, etag, msg);
+	if (e && rf_http_status(s->http) == 404)
+		s->stale = true;
+	return e;
+}
+
+static enum dcre_err build_record(struct rf_server *s, struct dcre_msg *msg)
+{
+	cJSON *thermal = NULL, *power = NULL, *sensors = NULL;
+	enum dcre_err e = DCRE_OK;
+	size_t dropped;
+
+	if (s->links->thermal && (e = get(s, s->links->thermal, &thermal, NULL, msg)))
+		goto out;
+	if (s->links->power && (e = get(s, s->links->power, &power, NULL, msg)))
+		goto out;
+	sensors = cJSON_CreateArray();
+	dropped = rf_parse_sensors(thermal, power, sensors);
+	if (dropped)
+		dcre_warn("%s: %zu sensors left out (device ids stop at 00ff)", label(s), dropped);
+	s->record = dcre_bridge_record(&s->base, sensors); /* consumes sensors */
+out:
+	cJSON_Delete(thermal);
+	cJSON_Delete(power);
+	return e;
+}
+
+static enum dcre_err ensure_record(struct rf_server *s, struct dcre_msg *msg)
+{
+	enum dcre_err e = ensure_links(s, msg);
+	if (e || s->record)
+		return e;
+	return build_record(s, msg);
+}
+
+/* ---- operations, run with discovery done ---- */
+
+struct op_args {
+	const struct dcre_target *t;
+	const char *type;  /* read */
+	const char *state; /* led */
+	enum dcre_power_action action;
+	enum dcre_boot_target target;
+};
+
+typedef enum dcre_err (*op_fn)(struct rf_server *s, const struct op_args *a, cJSON **out,
+                               struct dcre_msg *msg);
+
+/* Discovery (lazy), then the operation; when a link found by an earlier
+ * discovery answers 404, discover again and repeat the operation once
+ * (redfish.md §4). */
+static enum dcre_err run(struct rf_server *s, op_fn fn, const struct op_args *a, cJSON **out,
+                         struct dcre_msg *msg)
+{
+	bool fresh = s->links == NULL;
+	enum dcre_err e = ensure_links(s, msg);
+
+	if (e)
+		return e;
+	s->stale = false;
+	e = fn(s, a, out, msg);
+	if (e && s->stale && !fresh) {
+		dcre_info("%s: a known resource answered 404; discovering the service again",
+		          label(s));
+		s->stale = false;
+		e = discover(s, msg);
+		if (!e)
+			e = fn(s, a, out, msg);
+	}
+	if (e)
+		dcre_debug("%s", msg->text);
+	return e;
+}
+
+static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, cJSON **out,
+                             struct dcre_msg *msg)
+{
+	const struct dcre_target *t = a->t;
+	const cJSON *dev, *entry;
+	const char *array, *name, *path;
+	bool in_power = false;
+	cJSON *doc = NULL;
+	struct dcre_msg why = {.text = ""};
+	enum dcre_err e = ensure_record(s, msg);
+
+	if (e)
+		return e;
+	dev = dcre_bridge_find_device(s->record, t);
+	if (!dev ||
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_type")), a->type) != 0)
+		return dcre_bridge_no_device(&s->base, t, a->type, msg);
+	array = rf_parse_array_of(a->type, &in_power);
+	if (!array)
+		return dcre_msg_set(msg, DCRE_EINVAL,
+		                    "Redfish board %s: a %s device has no reading", t->board_hex,
+		                    a->type);
+	if (t->api == DCRE_API_12 && strcmp(a->type, "power_supply") == 0)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+		                    "Redfish board %s: a power_supply reading has no 1.2 API shape "
+		                    "(use the 1.3 API)",
+		                    t->board_hex);
+	path = in_power ? s->links->power : s->links->thermal;
+	name = cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_info"));
+	if (!path)
+		return dcre_msg_set(msg, DCRE_ENODEV, "%s: the board no longer has a %s resource",
+		                    label(s), in_power ? "Power" : "Thermal");
+	e = get(s, path, &doc, NULL, msg);
+	if (e)
+		goto out;
+	entry = rf_parse_entry(doc, array, name, rf_parse_occurrence(s->record, dev));
+	if (!entry) {
+		e = dcre_msg_set(msg, DCRE_ENODEV, "%s: GET %s: %s has no entry '%s' for device %s",
+		                 label(s), path, array, name,
+		                 t->device_hex[0] ? t->device_hex : name);
+		goto out;
+	}
+	e = rf_parse_reading(t->api, a->type, entry, out, &why);
+	if (e)
+		dcre_msg_set(msg, e, "%s: GET %s: %s", label(s), path, why.text);
+out:
+	cJSON_Delete(doc);
+	return e;
+}
+
+static enum dcre_err power_status(struct rf_server *s, enum dcre_api api, cJSON *sys, cJSON **out,
+                                  struct dcre_msg *msg)
+{
+	cJSON *pw = NULL, *own = NULL;
+	enum dcre_err e = DCRE_OK;
+
+	if (s->links->power && (e = get(s, s->links->power, &pw, NULL, msg)))
+		goto out;
+	if (!sys && (e = get(s, s->links->system, &own, NULL, msg)))
+		goto out;
+	*out = rf_parse_power(api, sys ? sys : own, pw);
+out:
+	cJSON_Delete(own);
+	cJSON_Delete(pw);
+	return e;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+	while (s > 0 && nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSON **out,
+                              struct dcre_msg *msg)
+{
+	static const char *const reset[] = {"On", "ForceOff", "ForceRestart"};
+	const char *want = a->action == DCRE_POWER_OFF ? "Off" : "On";
+	cJSON *body = NULL, *sys = NULL;
+	enum dcre_err e = DCRE_OK;
+	bool posted = false;
+
+	if (a->action != DCRE_POWER_STATUS) {
+		double deadline;
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "ResetType", reset[a->action]);
+		e = rf_http_post_action(http_of(s), s->links->reset, body, &posted, msg);
+		if (e) {
+			s->stale = !posted && rf_http_status(s->http) == 404;
+			goto out;
+		}
+		/* §5: poll PowerState every second, up to power_wait */
+		deadline = now_s() + s->sv->b.power_wait;
+		while (s->sv->b.power_wait > 0) {
+			const char *st;
+			cJSON_Delete(sys);
+			sys = NULL;
+			e = get(s, s->links->system, &sys, NULL, msg);
+			if (e)
+				goto out;
+			st = rf_parse_str(sys, "PowerState");
+			double left = deadline - now_s();
+			if ((st && strcasecmp(st, want) == 0) || left <= 0)
+				break;
+			sleep_s(left < 1.0 ? left : 1.0);
+		}
+	}
+	e = power_status(s, a->t->api, sys, out, msg);
+out:
+	if (posted)
+		s->stale = false; /* the reset was sent: never send it twice */
+	cJSON_Delete(sys);
+	cJSON_Delete(body);
+	return e;
+}
+
+static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, cJSON **out,
+                            struct dcre_msg *msg)
+{
+	cJSON *ch = NULL, *body = NULL;
+	char *etag = NULL, *led = NULL;
+	enum dcre_err e = get(s, s->links->chassis, &ch, &etag, msg);
+
+	if (e)
+		goto out;
+	if (a->state && strcmp(a->state, "no_override") != 0) {
+		bool on = strcmp(a->state, "on") == 0;
+		body = cJSON_CreateObject();
+		if (rf_parse_has_lia(ch))
+			cJSON_AddBoolToObject(body, "LocationIndicatorActive", on);
+		else
+			cJSON_AddStringToObject(body, "IndicatorLED", on ? "Lit" : "Off");
+		e = patch(s, s->links->chassis, body, etag, msg);
+		if (e)
+			goto out;
+		cJSON_Delete(ch);
+		ch = NULL;
+		e = get(s, s->links->chassis, &ch, NULL, msg);
+		if (e)
+			goto out;
+	}
+	led = rf_parse_led(ch);
+	*out = dcre_bridge_led(a->t->api, led);
+out:
+	free(led);
+	free(etag);
+	cJSON_Delete(body);
+	cJSON_Delete(ch);
+	return e;
+}
+
+static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, cJSON **out,
+                             struct dcre_msg *msg)
+{
+	static const char *const values[] = {"None", "Hdd", "Pxe"};
+	cJSON *sys = NULL, *body = NULL;
+	char *etag = NULL, *target = NULL, *enabled = NULL;
+	enum dcre_err e = get(s, s->links->system, &sys, &etag, msg);
+
+	if (e)
+		goto out;
+	if (a->target != DCRE_BOOT_GET) {
+		const cJSON *boot = rf_parse_get(sys, "Boot");
+		const char *value = values[a->target];
+		const char *cur = rf_parse_str(boot, "BootSourceOverrideTarget");
+		enabled = rf_parse_lower(rf_parse_str(boot, "BootSourceOverrideEnabled"));
+		if (enabled && strcmp(enabled, "disabled") == 0) {
+			e = dcre_msg_set(msg, DCRE_ENOTSUP,
+			                 "%s: BootSourceOverrideEnabled is Disabled; boot target "
+			                 "cannot be set",
+			                 label(s));
+			goto out;
+		}
+		if (!cur || strcasecmp(cur, value) != 0) {
+			body = cJSON_CreateObject();
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "Boot"),
+			                        "BootSourceOverrideTarget", value);
+			e = patch(s, s->links->system, body, etag, msg);
+			if (e)
+				goto out;
+			cJSON_Delete(sys);
+			sys = NULL;
+			e = get(s, s->links->system, &sys, NULL, msg);
+			if (e)
+				goto out;
+		}
+	}
+	target = rf_parse_boot_target(sys);
+	*out = cJSON_CreateObject();
+	cJSON_AddItemToObject(*out, "target",
+	                      target ? cJSON_CreateString(target) : cJSON_CreateNull());
+out:
+	free(enabled);
+	free(target);
+	free(etag);
+	cJSON_Delete(body);
+	cJSON_Delete(sys);
+	return e;
+}
+
+static enum dcre_err op_asset(struct rf_server *s, const struct op_args *a, cJSON **out,
+                              struct dcre_msg *msg)
+{
+	cJSON *ch = NULL, *sys = NULL, *mgr = NULL;
+	enum dcre_err e;
+
+	(void)a;
+	if ((e = get(s, s->links->chassis, &ch, NULL, msg)) ||
+	    (e = get(s, s->links->system, &sys, NULL, msg)) ||
+	    (e = get(s, s->links->manager, &mgr, NULL, msg)))
+		goto out;
+	*out = rf_parse_asset(ch, sys, mgr, s->sv->b.address);
+out:
+	cJSON_Delete(mgr);
+	cJSON_Delete(sys);
+	cJSON_Delete(ch);
+	return e;
+}
+
+static enum dcre_err op_record(struct rf_server *s, const struct op_args *a, cJSON **out,
+                               struct dcre_msg *msg)
+{
+	enum dcre_err e = ensure_record(s, msg);
+
+	(void)a;
+	if (e)
+		return e;
+	*out = cJSON_CreateArray();
+	cJSON_AddItemToArray(*out, cJSON_Duplicate(s->record, 1));
+	return DCRE_OK;
+}
+
+/* ---- the backend interface ---- */
+
+static enum dcre_err rf_version(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+                                struct dcre_msg *msg)
+{
+	(void)b;
+	(void)t;
+	(void)msg;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "firmware_version", FIRMWARE_VERSION);
+	return DCRE_OK;
+}
+
+static enum dcre_err rf_scan_board(struct dcre_backend *b, const struct dcre_target *t,
+                                   cJSON **boards, struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t};
+	return run(server_of(b), op_record, &a, boards, msg);
+}
+
+static enum dcre_err rf_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+{
+	struct rf_server *s = server_of(b);
+	struct op_args a = {0};
+	/* a live scan-all discovers the service again (§4) */
+	enum dcre_err e = discover(s, msg);
+
+	if (e)
+		return e;
+	return run(s, op_record, &a, boards, msg);
+}
+
+static enum dcre_err rf_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+                             cJSON **out, struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t, .type = type};
+	return run(server_of(b), op_read, &a, out, msg);
+}
+
+static enum dcre_err rf_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+                              enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t, .action = action};
+
+	(void)type;
+	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_POWER, "power"))
+		return dcre_bridge_no_device(b, t, "power", msg);
+	return run(server_of(b), op_power, &a, out, msg);
+}
+
+static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+                              struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t};
+
+	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
+		return dcre_bridge_no_device(b, t, "system", msg);
+	return run(server_of(b), op_asset, &a, out, msg);
+}
+
+static enum dcre_err rf_boot_target(struct dcre_backend *b, const struct dcre_target *t,
+                                    enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t, .target = target};
+
+	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
+		return dcre_bridge_no_device(b, t, "system", msg);
+	return run(server_of(b), op_boot, &a, out, msg);
+}
+
+static enum dcre_err rf_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
+                            cJSON **out, struct dcre_msg *msg)
+{
+	struct op_args a = {.t = t, .state = state};
+
+	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_LED, "led") &&
+	    !(t->api == DCRE_API_12 && dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system")))
+		return dcre_bridge_no_device(b, t, "led", msg);
+	return run(server_of(b), op_led, &a, out, msg);
+}
+
+static enum dcre_err rf_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
+                            cJSON **out, struct dcre_msg *msg)
+{
+	if (speed)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+		                    "Setting of fan speed is not permitted for Redfish board %s",
+		                    t->board_hex);
+	return rf_read(b, t, "fan_speed", out, msg);
+}
 
 static void rf_free(struct dcre_backend *b)
 {
-	free(b);
+	struct rf_server *s = server_of(b);
+
+	forget(s);
+	rf_http_free(s->http); /* logs out */
+	free(s);
 }
 
 static const struct dcre_backend_ops rf_ops = {
     .name = "Redfish",
+    .version = rf_version,
+    .scan_board = rf_scan_board,
+    .scan_all = rf_scan_all,
+    .read = rf_read,
+    .power = rf_power,
+    .asset = rf_asset,
+    .boot_target = rf_boot_target,
+    .led = rf_led,
+    .fan = rf_fan,
     .free = rf_free,
 };
 
 struct dcre_backend *dcre_redfish_backend_new(const struct dcre_redfish_server *sv)
 {
-	struct rf_server *b = dcre_xcalloc(1, sizeof(*b));
-	b->base.ops = &rf_ops;
-	b->base.kind = "redfish";
-	b->base.bridge = &sv->b;
-	return &b->base;
+	struct rf_server *s = dcre_xcalloc(1, sizeof(*s));
+
+	s->base.ops = &rf_ops;
+	s->base.kind = "redfish";
+	s->base.bridge = &sv->b;
+	s->sv = sv;
+	return &s->base;
 }
