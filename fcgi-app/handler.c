@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "log.h"
+#include "number.h"
 #include "route.h"
 #include "url.h"
 
@@ -146,6 +148,101 @@ static void reject_request_line(FCGX_Request *req, const char *line)
 	free(target);
 }
 
+/* ---- audit log: one line per state-changing request ---------------------
+ * The web server authenticates; the service trusts REMOTE_USER because its
+ * socket is private. Every power action other than status, LED set, fan set,
+ * boot target set and forced scan is logged at info level with the user, the
+ * route, the target and the outcome. */
+
+/* Whether the matched route changes state (the route layer has resolved
+ * old-style power URLs already). */
+static bool audit_wanted(const struct dcre_route_match *m)
+{
+	switch (m->op) {
+	case DCRE_OP_SCAN_FORCE:
+		return true;
+	case DCRE_OP_LED:
+		return m->var[DCRE_VAR_STATE] != NULL;
+	case DCRE_OP_FAN:
+		return m->var[DCRE_VAR_SPEED] != NULL;
+	case DCRE_OP_BOOT_TARGET:
+		return m->var[DCRE_VAR_TARGET] != NULL;
+	case DCRE_OP_POWER:
+		return strcasecmp(m->var[DCRE_VAR_ACTION], "status") != 0;
+	default:
+		return false;
+	}
+}
+
+/* Copy src into dst (size cap) for a log line: control bytes, non-ASCII
+ * bytes, backslashes and (unless keep_space) spaces become \xNN; a text
+ * that does not fit ends in "...". NULL or empty gives "-". */
+static const char *audit_text(char *dst, size_t cap, const char *src, bool keep_space)
+{
+	size_t n = 0;
+
+	if (!src || !*src)
+		src = "-";
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		bool plain = c > 0x20 && c < 0x7f && c != '\\';
+		if (c == ' ' && keep_space)
+			plain = true;
+		if (n + (plain ? 1 : 4) + 4 > cap) {
+			snprintf(dst + n, cap - n, "...");
+			return dst;
+		}
+		if (plain)
+			dst[n++] = (char)c;
+		else
+			n += (size_t)snprintf(dst + n, cap - n, "\\x%02x", c);
+	}
+	dst[n] = '\0';
+	return dst;
+}
+
+/* An id as the answers write it (api.md §4.1: 8 or 4 lowercase hex digits)
+ * when it parses as one, else the text as given. */
+static const char *audit_id(char *dst, size_t cap, const char *text, int digits)
+{
+	struct dcre_hexid id;
+	uint64_t max = digits == 8 ? 0xffffffffu : 0xffffu;
+
+	if (text && dcre_number_parse_hex(text, &id) == DCRE_OK && !id.negative && !id.overflow &&
+	    id.value <= max) {
+		snprintf(dst, cap, "%0*llx", digits, (unsigned long long)id.value);
+		return dst;
+	}
+	return audit_text(dst, cap, text, false);
+}
+
+static void audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
+                  const char *uri, enum dcre_err e, const struct dcre_msg *msg)
+{
+	if (!audit_wanted(m))
+		return;
+
+	char user[256], meth[64], route[1024], board[128], device[128], outcome[DCRE_MSG_MAX + 16];
+	size_t route_len = strcspn(uri, "?");
+	char *path = dcre_xstrndup(uri, route_len);
+
+	audit_text(user, sizeof(user), FCGX_GetParam("REMOTE_USER", req->envp), false);
+	audit_text(meth, sizeof(meth), method, false);
+	audit_text(route, sizeof(route), path, false);
+	audit_id(board, sizeof(board), m->var[DCRE_VAR_BOARD], 8);
+	audit_id(device, sizeof(device), m->var[DCRE_VAR_DEVICE], 4);
+	if (e) {
+		char text[DCRE_MSG_MAX];
+		audit_text(text, sizeof(text), msg->text[0] ? msg->text : dcre_strerror(e), true);
+		snprintf(outcome, sizeof(outcome), "500 %s", text);
+	} else {
+		snprintf(outcome, sizeof(outcome), "200");
+	}
+	dcre_info("audit: user=%s method=%s route=%s board=%s device=%s outcome=%s", user, meth,
+	          route, board, device, outcome);
+	free(path);
+}
+
 void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 {
 	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
@@ -203,6 +300,7 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 
 	cJSON *body = NULL;
 	enum dcre_err e = dcre_command_run(ctx, &m, &body, &msg);
+	audit(req, &m, method, uri, e, &msg);
 	if (e) {
 		dcre_warn("%s %s: %s", method, uri, msg.text);
 		reply_error(req, m.api, 500, NULL, msg.text[0] ? msg.text : dcre_strerror(e));
