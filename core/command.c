@@ -241,7 +241,7 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 
 	snprintf(all.text, sizeof(all.text), "Scan failed:");
 	cJSON_AddStringToObject(doc, "format", DCRE_SCANCACHE_FORMAT);
-	cJSON_AddNumberToObject(doc, "created", (double)time(NULL));
+	cJSON_AddNumberToObject(doc, "created", dcre_scancache_now());
 	for (size_t i = 0; i < backends; i++) {
 		struct dcre_backend *b =
 		    ctx->plc ? (i == 0 ? ctx->plc : ctx->bridges[i - 1]) : ctx->bridges[i];
@@ -471,35 +471,22 @@ static int power_action_index(const char *s, bool any_case)
 	return -1;
 }
 
-static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *route,
-                               cJSON **out, struct dcre_msg *msg)
+static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
+                               struct dcre_msg *msg)
 {
-	struct dcre_route_match m = *route;
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
-	const char *action = m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION] : "status";
-
-	if (m.api == DCRE_API_12) {
-		/* old style: /power/<action>/<board>/<device> rotates the values */
-		if (power_action_index(m.var[DCRE_VAR_BOARD], true) >= 0) {
-			const char *new_device =
-			    m.var[DCRE_VAR_ACTION] ? m.var[DCRE_VAR_ACTION] : "status";
-			action = m.var[DCRE_VAR_BOARD];
-			m.var[DCRE_VAR_BOARD] = m.var[DCRE_VAR_DEVICE];
-			m.var[DCRE_VAR_DEVICE] = new_device;
-		}
-	} else if (power_action_index(m.var[DCRE_VAR_RACK], true) >= 0) {
-		action = m.var[DCRE_VAR_RACK];
-	}
-	enum dcre_err e = resolve(ctx, &m, m.var[DCRE_VAR_DEVICE], &t, &b, msg);
+	/* the route layer has already turned old-style URLs into these */
+	const char *action = m->var[DCRE_VAR_ACTION];
+	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
-	int a = power_action_index(action, m.api == DCRE_API_12);
+	int a = power_action_index(action, m->api == DCRE_API_12);
 	if (a < 0)
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "Invalid power action '%s' (expected on, off, cycle or status)",
 		                    action);
-	char *type = m.var[DCRE_VAR_TYPE] ? lower(m.var[DCRE_VAR_TYPE]) : NULL;
+	char *type = m->var[DCRE_VAR_TYPE] ? lower(m->var[DCRE_VAR_TYPE]) : NULL;
 	e = b->ops->power ? b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg)
 	                  : unsupported("power", b, &t, msg);
 	free(type);

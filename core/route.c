@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define GET 1u
 #define POST 2u
@@ -130,6 +131,35 @@ enum dcre_api dcre_route_api_raw(const char *target)
 	return DCRE_API_12;
 }
 
+static bool is_power_action(const char *s)
+{
+	static const char *const actions[] = {"on", "off", "cycle", "status"};
+	for (size_t i = 0; s && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcasecmp(s, actions[i]) == 0)
+			return true;
+	return false;
+}
+
+/* api.md §6.5: the action of a power route, and old-style URLs. 1.2: a
+ * board segment that is an action (any case) rotates the values (action,
+ * board, device). 1.3: a rack segment that is an action (any case) is the
+ * action, as given. No action means "status". */
+static void power_vars(struct dcre_route_match *m)
+{
+	const char **v = m->var;
+
+	if (m->api == DCRE_API_12 && is_power_action(v[DCRE_VAR_BOARD])) {
+		const char *action = v[DCRE_VAR_BOARD];
+		v[DCRE_VAR_BOARD] = v[DCRE_VAR_DEVICE];
+		v[DCRE_VAR_DEVICE] = v[DCRE_VAR_ACTION] ? v[DCRE_VAR_ACTION] : "status";
+		v[DCRE_VAR_ACTION] = action;
+	} else if (m->api == DCRE_API_13 && is_power_action(v[DCRE_VAR_RACK])) {
+		v[DCRE_VAR_ACTION] = v[DCRE_VAR_RACK];
+	}
+	if (!v[DCRE_VAR_ACTION])
+		v[DCRE_VAR_ACTION] = "status";
+}
+
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
                                         struct dcre_route_match *m)
 {
@@ -147,6 +177,8 @@ enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *m
 			continue;
 		m->api = r->api;
 		m->op = r->op;
+		if (r->op == DCRE_OP_POWER)
+			power_vars(m);
 		snprintf(m->allow, sizeof(m->allow), "%s",
 		         (r->methods & POST) ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS");
 		if (strcmp(method, "OPTIONS") == 0)

@@ -44,8 +44,11 @@ enum dcre_var {
 struct dcre_route_match {
 	enum dcre_api api;
 	enum dcre_op op;
-	const char *var[DCRE_VAR_COUNT]; /* borrowed from the path; NULL = absent */
-	char allow[48];                  /* "GET, HEAD, OPTIONS" or with POST */
+	/* borrowed from the path (or static); NULL = absent. For power routes
+	 * the old-style URLs of api.md §6.5 are already resolved: action is
+	 * always set ("status" by default) and board/device are the ids. */
+	const char *var[DCRE_VAR_COUNT];
+	char allow[48]; /* "GET, HEAD, OPTIONS" or with POST */
 };
 
 enum dcre_route_result {

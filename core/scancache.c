@@ -15,6 +15,14 @@
 #include "alloc.h"
 #include "log.h"
 
+double dcre_scancache_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* millisecond resolution, so a cache lives its whole timeout */
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
 cJSON *dcre_scancache_load(const char *file, double timeout)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -43,7 +51,7 @@ cJSON *dcre_scancache_load(const char *file, double timeout)
 		doc = NULL;
 		goto out;
 	}
-	if (timeout > 0 && created->valuedouble + timeout <= (double)time(NULL)) {
+	if (timeout > 0 && created->valuedouble + timeout <= dcre_scancache_now()) {
 		cJSON_Delete(doc);
 		doc = NULL;
 	}

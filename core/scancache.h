@@ -10,6 +10,9 @@
 
 #define DCRE_SCANCACHE_FORMAT "opendcre-scan-cache/1"
 
+/* Unix time in seconds (with milliseconds) for the "created" key. */
+double dcre_scancache_now(void);
+
 /* The cached document if the file exists, parses, has the current format
  * and has not expired (timeout 0 = never expires); else NULL. Caller owns
  * the result. */

@@ -28,7 +28,7 @@ static double since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static void spawn(struct slot *s, dcre_worker_fn fn, void *arg, const sigset_t *orig)
+static void spawn(struct slot *s, dcre_worker_fn fn, void *arg)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -38,7 +38,9 @@ static void spawn(struct slot *s, dcre_worker_fn fn, void *arg, const sigset_t *
 		return;
 	}
 	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, orig, NULL);
+		/* The worker starts with SIGTERM, SIGINT, SIGHUP and SIGCHLD still
+		 * blocked, so a SIGTERM sent before it has installed its handlers
+		 * stays pending instead of reaching the main process's handlers. */
 		exit(fn(arg)); /* exit, not _exit: LeakSanitizer checks the worker */
 	}
 	s->pid = pid;
@@ -60,7 +62,7 @@ int dcre_prefork_run(int n, dcre_worker_fn fn, void *arg)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &orig);
 	for (int i = 0; i < n; i++)
-		spawn(&slots[i], fn, arg, &orig);
+		spawn(&slots[i], fn, arg);
 
 	for (;;) {
 		struct timespec wait = {.tv_sec = 0, .tv_nsec = 200 * 1000000L};
@@ -107,7 +109,7 @@ int dcre_prefork_run(int n, dcre_worker_fn fn, void *arg)
 		running = 0;
 		for (int i = 0; i < n; i++) {
 			if (!stopping && slots[i].pid == 0 && since(&slots[i].respawn_at) >= 0)
-				spawn(&slots[i], fn, arg, &orig);
+				spawn(&slots[i], fn, arg);
 			if (slots[i].pid > 0)
 				running++;
 		}

@@ -4,7 +4,9 @@
 #ifndef DCRE_PREFORK_H
 #define DCRE_PREFORK_H
 
-/* Runs in a forked child; returns the worker's exit status. */
+/* Runs in a forked child and returns the worker's exit status. It starts
+ * with SIGTERM, SIGINT, SIGHUP and SIGCHLD blocked and unblocks what it
+ * handles once its handlers are installed. */
 typedef int (*dcre_worker_fn)(void *arg);
 
 /* Fork n workers running fn(arg) and supervise them until SIGTERM/SIGINT.

@@ -10,7 +10,9 @@ cd "$root"
 
 pkgs=(meson ninja-build pkg-config gcc libc6-dev python3
       libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev
-      nginx-light spawn-fcgi clang-format)
+      nginx-light spawn-fcgi clang-format
+      openipmi ipmitool freeipmi-tools
+      openssl curl apache2 lighttpd slapd systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -20,7 +22,7 @@ if ((${#missing[@]})); then
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
 run_suite() { # build-dir, meson setup options...

@@ -105,7 +105,18 @@ int main(void)
 	check_var("/opendcre/1.3/read/voltage/rack%201/40000001/P12V%20Rail", DCRE_VAR_DEVICE,
 	          "P12V Rail");
 	check_var("/opendcre/1.3/read/Thermistor/r/1/2", DCRE_VAR_TYPE, "Thermistor");
-	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_BOARD, "on");
+	/* old-style power URLs (api.md §6.5) are resolved by the route layer */
+	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_ACTION, "on");
+	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_BOARD, "3");
+	check_var("/opendcre/1.2/power/on/3/4", DCRE_VAR_DEVICE, "4");
+	check_var("/opendcre/1.2/power/ON/3", DCRE_VAR_DEVICE, "status");
+	check_var("/opendcre/1.2/power/power/Off/3/4", DCRE_VAR_ACTION, "Off");
+	check_var("/opendcre/1.2/power/3/4", DCRE_VAR_ACTION, "status");
+	check_var("/opendcre/1.2/power/3/4/cycle", DCRE_VAR_ACTION, "cycle");
+	check_var("/opendcre/1.3/power/on/3/4", DCRE_VAR_ACTION, "on");
+	check_var("/opendcre/1.3/power/ON/3/4", DCRE_VAR_ACTION, "ON");
+	check_var("/opendcre/1.3/power/status/3/4/on", DCRE_VAR_ACTION, "status");
+	check_var("/opendcre/1.3/power/rack/3/4", DCRE_VAR_ACTION, "status");
 	check_var("/opendcre/1.3/led/r/1/2/on/ff/steady", DCRE_VAR_BLINK, "steady");
 
 	/* not found: trailing slash, wrong counts, unknown prefix, no 5-var chamber form */
