@@ -153,6 +153,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", config, msg.text);
 		goto fail;
 	}
+	/* config.md §9 step 5: the SDR cache directory must be usable */
+	if (cfg->ipmi.n_bmcs > 0 && access(cfg->ipmi.sdr_cache_dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "%s: ipmi.sdr_cache_dir: %s is not a writable directory: %s\n",
+		        config, cfg->ipmi.sdr_cache_dir, strerror(errno));
+		goto fail;
+	}
 	int fd = dcre_listen_acquire(sock, &msg);
 	if (fd < 0) {
 		fprintf(stderr, "opendcre-fcgi: %s\n", msg.text);

@@ -174,6 +174,16 @@ def test_bad_config():
     p = subprocess.run([H.FCGI_EXE, '--check-config', '--config', cfg], capture_output=True,
                        text=True)
     assert p.returncode == 1 and 'line 3, column' in p.stderr, p.stderr
+    # start-up checks beyond the file itself (config.md §9): the SDR cache directory
+    with open(cfg, 'w') as f:
+        json.dump({'scan_cache': {'file': os.path.join(d, 'cache.json')},
+                   'ipmi': {'sdr_cache_dir': os.path.join(d, 'no-such-dir'),
+                            'bmcs': [{'bmc_ip': '127.0.0.1', 'username': 'u',
+                                      'password': 's3cret-value'}]}}, f)
+    p = subprocess.run([H.FCGI_EXE, '--config', cfg, '--socket', os.path.join(d, 's.sock')],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and cfg + ': ipmi.sdr_cache_dir: ' in p.stderr, p.stderr
+    assert 's3cret-value' not in p.stderr, p.stderr
 
 
 def test_sigterm_drains():
