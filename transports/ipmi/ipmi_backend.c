@@ -20,6 +20,7 @@
 #include "ipmi_sensors.h"
 #include "ipmi_session.h"
 #include "log.h"
+#include "timeutil.h"
 
 #define CC_NOT_IN_PRESENT_STATE 0xD5
 
@@ -154,14 +155,6 @@ static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t
 	return e;
 }
 
-static void sleep_s(double s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s,
-	                      .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                               enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
 {
@@ -182,15 +175,15 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 		if (e)
 			return e;
 		/* poll every second until the state shows or power_wait passed */
-		double deadline = ipmi_session_now() + m->cfg->b.power_wait;
+		double deadline = dcre_time_now() + m->cfg->b.power_wait;
 		for (;;) {
 			e = ipmi_chassis_status(s, &st, msg);
 			if (e)
 				return e;
-			double left = deadline - ipmi_session_now();
+			double left = deadline - dcre_time_now();
 			if (st.on == want || left <= 0)
 				break;
-			sleep_s(left < 1 ? left : 1);
+			dcre_time_sleep(left < 1 ? left : 1);
 		}
 		break;
 	}

@@ -13,6 +13,7 @@
 #include "bridge.h"
 #include "ipmi_map.h"
 #include "log.h"
+#include "timeutil.h"
 
 #define BMC_OWNER 0x20
 
@@ -306,7 +307,7 @@ out:
 
 static bool session_reopens(const struct ipmi_session *s)
 {
-	return !s->ctx || ipmi_session_now() - s->last >=
+	return !s->ctx || dcre_time_now() - s->last >=
 	                      ipmi_map_reuse_limit(s->cfg->b.timeout, s->cfg->session_idle_timeout);
 }
 

@@ -8,14 +8,7 @@
 
 #include "ipmi_map.h"
 #include "log.h"
-
-double ipmi_session_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "timeutil.h"
 
 void ipmi_session_init(struct ipmi_session *s, const struct dcre_ipmi_bmc *bmc)
 {
@@ -96,7 +89,7 @@ static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 	s->ctx = ctx;
 	ctx = NULL;
 	s->pid = getpid();
-	s->last = ipmi_session_now();
+	s->last = dcre_time_now();
 	s->gen++;
 	s->fresh = true;
 	dcre_debug("%s: session opened (cipher suite %d)", s->label, c->cipher_suite);
@@ -114,7 +107,7 @@ static enum dcre_err ensure_open(struct ipmi_session *s, struct dcre_msg *msg)
 	if (s->ctx && s->pid != getpid())
 		s->ctx = NULL; /* never use a session of another process */
 	if (s->ctx) {
-		double idle = ipmi_session_now() - s->last;
+		double idle = dcre_time_now() - s->last;
 		double limit =
 		    ipmi_map_reuse_limit(s->cfg->b.timeout, s->cfg->session_idle_timeout);
 		if (idle < limit)
@@ -149,12 +142,12 @@ enum dcre_err ipmi_session_call(struct ipmi_session *s, const char *what, enum i
 		s->cc = -1;
 		int r = fn(s, s->ctx, arg, msg);
 		if (r == 0) {
-			s->last = ipmi_session_now();
+			s->last = dcre_time_now();
 			return DCRE_OK;
 		}
 		if (r > 0) {
 			/* an answer came; it did not make sense */
-			s->last = ipmi_session_now();
+			s->last = dcre_time_now();
 			dcre_msg_prefix(msg, "%s: %s: ", s->label, what);
 			return (enum dcre_err)r;
 		}
@@ -165,7 +158,7 @@ enum dcre_err ipmi_session_call(struct ipmi_session *s, const char *what, enum i
 			return dcre_msg_set(msg, DCRE_ETIMEDOUT, "%s: %s: no answer within %g s",
 			                    s->label, what, s->cfg->b.timeout);
 		case IPMI_CLASS_COMMAND:
-			s->last = ipmi_session_now();
+			s->last = dcre_time_now();
 			cause(s, en, msg, &rc, DCRE_EPROTO, what);
 			return rc;
 		case IPMI_CLASS_SESSION:

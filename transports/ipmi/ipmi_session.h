@@ -64,7 +64,4 @@ int ipmi_session_failed(struct ipmi_session *s, fiid_obj_t obj);
 /* Read one field of a response object; false if it is missing. */
 bool ipmi_session_field(fiid_obj_t obj, const char *field, uint64_t *v);
 
-/* CLOCK_MONOTONIC in seconds. */
-double ipmi_session_now(void);
-
 #endif

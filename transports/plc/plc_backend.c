@@ -21,6 +21,7 @@
 #include "plc_lock.h"
 #include "plc_modem.h"
 #include "plc_serial.h"
+#include "timeutil.h"
 
 struct plc_bus {
 	struct dcre_backend base;
@@ -469,13 +470,6 @@ static void add_dump(cJSON *boards, const struct plc_packet *p)
 	cJSON_AddItemToArray(cJSON_GetObjectItem(board, "devices"), d);
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* §8.2, inside a transaction. */
 static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON **boards,
                           struct dcre_msg *msg)
@@ -494,7 +488,7 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		if (attempt > 0) {
 			if (all)
 				c.board |= PLC_BOARD_SHUFFLE;
-			sleep_ms(150);
+			dcre_time_sleep(0.150);
 			tcflush(bus->fd, TCIOFLUSH);
 			plc_reader_discard(&bus->rd);
 		}

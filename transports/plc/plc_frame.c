@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "plc_frame.h"
+#include "timeutil.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -78,20 +79,13 @@ void plc_reader_discard(struct plc_reader *r)
 	r->len = 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Refill the buffer, waiting until deadline (< 0: forever). */
 static enum dcre_err fill(struct plc_reader *r, long long deadline)
 {
 	for (;;) {
 		int wait = -1;
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - dcre_time_now_ms();
 			if (left <= 0)
 				return DCRE_ETIMEDOUT;
 			wait = (int)left;
@@ -123,7 +117,7 @@ static enum dcre_err fill(struct plc_reader *r, long long deadline)
 static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, uint8_t *b)
 {
 	if (r->pos == r->len) {
-		enum dcre_err e = fill(r, timeout_ms < 0 ? -1 : now_ms() + timeout_ms);
+		enum dcre_err e = fill(r, timeout_ms < 0 ? -1 : dcre_time_now_ms() + timeout_ms);
 		if (e)
 			return e;
 	}
@@ -135,7 +129,7 @@ static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, uint8_t *b)
 static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, uint8_t *dst, size_t n,
                                 size_t *got)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : dcre_time_now_ms() + timeout_ms;
 	*got = 0;
 	while (*got < n) {
 		if (r->pos == r->len) {

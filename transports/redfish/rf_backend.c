@@ -17,6 +17,7 @@
 #include "rf_http.h"
 #include "rf_parse.h"
 #include "rf_walk.h"
+#include "timeutil.h"
 
 #define FIRMWARE_VERSION "OpenDCRE Redfish Bridge v1.0"
 
@@ -219,20 +220,6 @@ out:
 	return e;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-	while (s > 0 && nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
-
 static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSON **out,
                               struct dcre_msg *msg)
 {
@@ -252,7 +239,7 @@ static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSO
 			goto out;
 		}
 		/* §5: poll PowerState every second, up to power_wait */
-		deadline = now_s() + s->sv->b.power_wait;
+		deadline = dcre_time_now() + s->sv->b.power_wait;
 		while (s->sv->b.power_wait > 0) {
 			const char *st;
 			cJSON_Delete(sys);
@@ -261,10 +248,10 @@ static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSO
 			if (e)
 				goto out;
 			st = rf_parse_str(sys, "PowerState");
-			double left = deadline - now_s();
+			double left = deadline - dcre_time_now();
 			if ((st && strcasecmp(st, want) == 0) || left <= 0)
 				break;
-			sleep_s(left < 1.0 ? left : 1.0);
+			dcre_time_sleep(left < 1.0 ? left : 1.0);
 		}
 	}
 	e = power_status(s, a->t->api, sys, out, msg);

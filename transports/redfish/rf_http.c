@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "rf_parse.h"
+#include "timeutil.h"
 
 #define RF_BODY_MAX (4u << 20) /* larger answers are refused */
 #define RF_MAX_REDIRECTS 3
@@ -650,27 +651,13 @@ out:
 	return e;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-	while (s > 0 && nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
-
 /* Poll a task monitor until it stops answering 202 (redfish.md §3.1: success
  * is any 2xx; a 202 action is done when its task is). */
 static enum dcre_err follow_task(struct rf_http *h, const char *action, const struct rf_resp *first,
                                  struct dcre_msg *msg)
 {
 	char *mon = resolve_url(first->url, first->location);
-	double deadline = now_s() + (double)h->timeout_ms / 1000.0;
+	double deadline = dcre_time_now() + (double)h->timeout_ms / 1000.0;
 	const char *retry = first->retry_after;
 	char *retry_copy = NULL;
 	enum dcre_err e = DCRE_EINTERNAL;
@@ -688,7 +675,7 @@ static enum dcre_err follow_task(struct rf_http *h, const char *action, const st
 	for (;;) {
 		char *end = NULL;
 		double wait = retry ? strtod(retry, &end) : RF_TASK_POLL_S;
-		double left = deadline - now_s();
+		double left = deadline - dcre_time_now();
 		if (!retry || end == retry || wait < 0 || wait > 60)
 			wait = RF_TASK_POLL_S;
 		if (left <= 0) {
@@ -697,7 +684,7 @@ static enum dcre_err follow_task(struct rf_http *h, const char *action, const st
 			                 h->label, action, mon, (double)h->timeout_ms / 1000.0);
 			goto out;
 		}
-		sleep_s(wait < left ? wait : left);
+		dcre_time_sleep(wait < left ? wait : left);
 		resp_free(&r);
 		e = call(h, "GET", mon, NULL, NULL, RF_CRED_SESSION, &r, msg);
 		if (e)
