@@ -119,14 +119,15 @@ static void bad_request(FCGX_Request *req, enum dcre_api api, const char *reason
 	reply_error(req, api, 400, NULL, text);
 }
 
-/* Read and ignore a request body. */
-static void drain_body(FCGX_Request *req)
+bool dcre_handler_read_input(FCGX_Request *req)
 {
 	char buf[4096];
 	long total = 0;
 	int n;
+
 	while (total < MAX_BODY_DRAIN && (n = FCGX_GetStr(buf, sizeof(buf), req->in)) > 0)
 		total += n;
+	return FCGX_HasSeenEOF(req->in) == EOF;
 }
 
 /* The request line "METHOD TARGET VERSION" a web server refused: a 400 with
@@ -295,9 +296,6 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 	case DCRE_ROUTE_OK:
 		break;
 	}
-	if (strcmp(method, "POST") == 0)
-		drain_body(req);
-
 	cJSON *body = NULL;
 	enum dcre_err e = dcre_command_run(ctx, &m, &body, &msg);
 	audit(req, &m, method, uri, e, &msg);

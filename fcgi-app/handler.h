@@ -5,9 +5,14 @@
 #define DCRE_HANDLER_H
 
 #include <fcgiapp.h>
+#include <stdbool.h>
 
 #include "command.h"
 
 void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req);
+
+/* Read and ignore what is left of the request body (at most 1 MiB). True
+ * when the input stream was read to its end. */
+bool dcre_handler_read_input(FCGX_Request *req);
 
 #endif

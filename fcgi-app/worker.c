@@ -88,6 +88,12 @@ int dcre_worker_main(void *arg)
 		if (FCGX_Accept_r(&req) < 0)
 			continue; /* another worker took the connection (EAGAIN) */
 		dcre_handler_serve(&ctx, &req);
+		/* With the request read to its end (a body is read and ignored),
+		 * the connection is closed at once instead of libfcgi's lingering
+		 * close (shutdown, then wait for the web server to hang up):
+		 * nothing is left unread, so closing cannot reset it. */
+		if (dcre_handler_read_input(&req))
+			FCGX_Detach(&req);
 		FCGX_Finish_r(&req);
 	}
 	if (ep >= 0)

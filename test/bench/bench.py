@@ -455,9 +455,9 @@ def run_emu_roundtrip(exe, link, lockfile, seconds, run, name, like_service=Fals
 # --------------------------------------------------------------------------------------------
 # the benchmark
 
-def service_config(run, link, path):
+def service_config(run, link, lockfile, path):
     cfg = {
-        'plc': {'hardware_type': 'emulator', 'device': link, 'lockfile': os.path.join(run, 'plc.lock'),
+        'plc': {'hardware_type': 'emulator', 'device': link, 'lockfile': lockfile,
                 'timeout': 0.25, 'mac_address': 'b8:27:eb:12:34:56'},
         'scan_cache': {'file': os.path.join(run, 'scan-cache.json'), 'cache_timeout': 0},
         'log': {'level': 'info', 'target': 'stderr'},
@@ -627,6 +627,12 @@ def main():
     log('CPUs busy with other work before the start: %.0f%%' % args.busy_before)
     run = tempfile.mkdtemp(prefix='opendcre-bench-')
     log('run directory %s' % run)
+    # The bus lock file (it also holds the sequence counter, written before every packet)
+    # lives where a deployment has it: /run/opendcre is a tmpfs. Use a tmpfs here too.
+    lock_dir = tempfile.mkdtemp(prefix='opendcre-bench-lock-', dir='/dev/shm') \
+        if os.path.isdir('/dev/shm') else run
+    lockfile = os.path.join(lock_dir, 'plc.lock')
+    log('bus lock file %s' % lockfile)
     procs = []
     problems = []
     results = {}
@@ -635,7 +641,7 @@ def main():
         emu, link = start_emulator(exes['emulator'], run, args.data)
         procs.append(emu)
         config = os.path.join(run, 'opendcre.json')
-        service_config(run, link, config)
+        service_config(run, link, lockfile, config)
         svc_sock = os.path.join(run, 'opendcre.sock')
         null_sock = os.path.join(run, 'null.sock')
         svc, svc_workers = start_service(exes['fcgi'], run, config, svc_sock, args.workers)
@@ -683,7 +689,7 @@ def main():
                 for p in procs:
                     p.check()
             log('emulator round trips (%d s)' % args.duration)
-            cb = run_emu_roundtrip(exes['emu_rt'], link, os.path.join(run, 'plc.lock'), args.duration, run,
+            cb = run_emu_roundtrip(exes['emu_rt'], link, lockfile, args.duration, run,
                                    'emu-roundtrip-%d' % (rnd + 1))
             log('  %.0f round trips/s, p50 %s, p99 %s' % (cb['rps'], fmt_ms(cb['p50']), fmt_ms(cb['p99'])))
             if cb['errors']:
@@ -704,13 +710,13 @@ def main():
         if args.diagnostics:
             secs = max(1, args.duration // 2)
             log('diagnostics: service-style bus transactions, idle (%d s)' % secs)
-            diag['txn_idle'] = run_emu_roundtrip(exes['emu_rt'], link, os.path.join(run, 'plc.lock'), secs, run,
+            diag['txn_idle'] = run_emu_roundtrip(exes['emu_rt'], link, lockfile, secs, run,
                                                  'txn-idle', like_service=True)
             log('diagnostics: service-style bus transactions under HTTP load on the null responder (%d s)' % secs)
             w = start_wrk(wrk, 'http://127.0.0.1:%d%s/test' % (null_port, PREFIX), args.threads,
                           args.connections, secs + 2)
             time.sleep(1)
-            diag['txn_loaded'] = run_emu_roundtrip(exes['emu_rt'], link, os.path.join(run, 'plc.lock'), secs,
+            diag['txn_loaded'] = run_emu_roundtrip(exes['emu_rt'], link, lockfile, secs,
                                                    run, 'txn-loaded', like_service=True)
             w.communicate()
             for k in ('txn_idle', 'txn_loaded'):
@@ -754,6 +760,8 @@ def main():
             log('run directory kept: %s' % run)
         else:
             shutil.rmtree(run, ignore_errors=True)
+            if lock_dir != run:
+                shutil.rmtree(lock_dir, ignore_errors=True)
     for p in problems:
         print('FAIL: ' + p, flush=True)
     return 0 if ok and not problems else 1
