@@ -254,32 +254,35 @@ static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_targe
 	return DCRE_OK;
 }
 
-static enum dcre_err plc_read_in_txn(struct plc_bus *bus, const struct dcre_target *t,
-                                     const char *type, cJSON **out, struct dcre_msg *msg)
+/* The Read command of a device; what is the caller's buffer for its name. */
+static void read_cmd(struct plc_cmd *c, const struct dcre_target *t, const char *type, char *what,
+                     size_t whatsz)
 {
-	char what[64];
-	struct plc_cmd c;
-	struct plc_packet ans;
+	snprintf(what, whatsz, "read %s", type);
+	cmd_init(c, t, what, dcre_device_type_code(type), "R");
+}
 
-	snprintf(what, sizeof(what), "read %s", type);
-	cmd_init(&c, t, what, dcre_device_type_code(type), "R");
-	enum dcre_err e = exchange(bus, &c, &ans, msg);
-	if (e)
-		return e;
-	e = dcre_convert_read(t->api, type, (const char *)ans.data, ans.len, out, msg);
-	return e ? convert_failed(&c, e, msg) : DCRE_OK;
+/* Conversion happens after the transaction: the bus lock covers only the
+ * packets. */
+static enum dcre_err read_convert(const struct dcre_target *t, const char *type,
+                                  const struct plc_cmd *c, const struct plc_packet *ans,
+                                  cJSON **out, struct dcre_msg *msg)
+{
+	enum dcre_err e =
+	    dcre_convert_read(t->api, type, (const char *)ans->data, ans->len, out, msg);
+	return e ? convert_failed(c, e, msg) : DCRE_OK;
 }
 
 static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                               cJSON **out, struct dcre_msg *msg)
 {
-	struct plc_bus *bus = bus_of(b);
-	enum dcre_err e = txn_begin(bus, msg);
-	if (e)
-		return e;
-	e = plc_read_in_txn(bus, t, type, out, msg);
-	txn_end(bus);
-	return e;
+	char what[64];
+	struct plc_cmd c;
+	struct plc_packet ans;
+
+	read_cmd(&c, t, type, what, sizeof(what));
+	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
+	return e ? e : read_convert(t, type, &c, &ans, out, msg);
 }
 
 static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target *t,
@@ -361,6 +364,8 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
                                     const struct plc_cmd *c, const char *read_type, cJSON **out,
                                     struct dcre_msg *msg)
 {
+	char what[64];
+	struct plc_cmd rc;
 	struct plc_packet ans;
 	enum dcre_err e = txn_begin(bus, msg);
 	if (e)
@@ -368,10 +373,12 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
 	e = exchange(bus, c, &ans, msg);
 	if (!e && !is_w1(&ans))
 		e = write_refused(c, &ans, msg);
-	if (!e)
-		e = plc_read_in_txn(bus, t, read_type, out, msg);
+	if (!e) {
+		read_cmd(&rc, t, read_type, what, sizeof(what));
+		e = exchange(bus, &rc, &ans, msg);
+	}
 	txn_end(bus);
-	return e;
+	return e ? e : read_convert(t, read_type, &rc, &ans, out, msg);
 }
 
 static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
