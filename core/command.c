@@ -16,8 +16,6 @@
 
 #define PLC_RACK "vapor_plc_rack"
 
-static const char *const power_actions[] = {"on", "off", "cycle", "status"};
-
 /* Lower-cased copy; caller frees. */
 static char *lower(const char *s)
 {
@@ -462,15 +460,6 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 	return e;
 }
 
-static int power_action_index(const char *s, bool any_case)
-{
-	for (int i = 0; i < 4; i++)
-		if (any_case ? strcasecmp(s, power_actions[i]) == 0
-		             : strcmp(s, power_actions[i]) == 0)
-			return i;
-	return -1;
-}
-
 static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
                                struct dcre_msg *msg)
 {
@@ -481,7 +470,7 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
-	int a = power_action_index(action, m->api == DCRE_API_12);
+	int a = dcre_route_power_action(action, m->api == DCRE_API_12);
 	if (a < 0)
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "Invalid power action '%s' (expected on, off, cycle or status)",

@@ -131,13 +131,18 @@ enum dcre_api dcre_route_api_raw(const char *target)
 	return DCRE_API_12;
 }
 
-static bool is_power_action(const char *s)
+int dcre_route_power_action(const char *s, bool any_case)
 {
 	static const char *const actions[] = {"on", "off", "cycle", "status"};
-	for (size_t i = 0; s && i < sizeof(actions) / sizeof(actions[0]); i++)
-		if (strcasecmp(s, actions[i]) == 0)
-			return true;
-	return false;
+	for (int i = 0; s && i < 4; i++)
+		if (any_case ? strcasecmp(s, actions[i]) == 0 : strcmp(s, actions[i]) == 0)
+			return i;
+	return -1;
+}
+
+static bool is_power_action(const char *s)
+{
+	return dcre_route_power_action(s, true) >= 0;
 }
 
 /* api.md §6.5: the action of a power route, and old-style URLs. 1.2: a

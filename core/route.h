@@ -3,6 +3,7 @@
 #ifndef DCRE_ROUTE_H
 #define DCRE_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "convert.h"
@@ -63,6 +64,10 @@ enum dcre_route_result {
 enum dcre_api dcre_route_api(const struct dcre_path *p);
 /* The same from a raw request target (for a 400 before decoding). */
 enum dcre_api dcre_route_api_raw(const char *target);
+
+/* Index of a power action in on, off, cycle, status (the order of enum
+ * dcre_power_action), compared exactly or ignoring case; -1 if none. */
+int dcre_route_power_action(const char *s, bool any_case);
 
 /* Match method + path. HEAD is treated as GET. m->var point into p. */
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
