@@ -2,6 +2,7 @@
 #include "command.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,33 +227,73 @@ static cJSON *rack_of(cJSON *racks, const char *rack_id)
 	return r;
 }
 
+/* One backend's part of a live scan-all. */
+struct scan_job {
+	struct dcre_backend *b;
+	cJSON *boards;
+	enum dcre_err e;
+	struct dcre_msg why;
+};
+
+static void *scan_job_run(void *arg)
+{
+	struct scan_job *j = arg;
+	struct dcre_backend *b = j->b;
+
+	j->e = b->ops->scan_all
+	           ? b->ops->scan_all(b, &j->boards, &j->why)
+	           : dcre_msg_set(&j->why, DCRE_ENOTSUP, "%s: scan not supported", b->ops->name);
+	return NULL;
+}
+
+/* Backends scanned at once: each has its own bus, session or connection in
+ * this worker, so an unreachable BMC costs its own time bound, not the sum. */
+#define SCAN_THREADS 16
+
+static void scan_jobs(struct scan_job *jobs, size_t n)
+{
+	for (size_t start = 0; start < n; start += SCAN_THREADS) {
+		size_t end = n - start > SCAN_THREADS ? start + SCAN_THREADS : n;
+		pthread_t th[SCAN_THREADS];
+		bool started[SCAN_THREADS] = {false};
+		for (size_t i = start; i < end; i++)
+			started[i - start] =
+			    pthread_create(&th[i - start], NULL, scan_job_run, &jobs[i]) == 0;
+		for (size_t i = start; i < end; i++) {
+			if (started[i - start])
+				pthread_join(th[i - start], NULL);
+			else
+				scan_job_run(&jobs[i]); /* no thread: scan it here */
+		}
+	}
+}
+
 /* A live scan-all of every configured backend (api.md §6.3): the PLC bus,
- * then every BMC and Redfish server in configuration order. Returns the
- * cache document, or NULL with msg set when every backend failed. */
+ * every BMC and every Redfish server, queried in parallel and merged in that
+ * (configuration) order. Returns the cache document, or NULL with msg set
+ * when every backend failed. */
 static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_err *err)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *racks = cJSON_CreateArray();
 	cJSON *errors = cJSON_CreateArray();
 	size_t backends = ctx->n_bridges + (ctx->plc ? 1 : 0), failed = 0;
+	struct scan_job *jobs = dcre_xcalloc(backends ? backends : 1, sizeof(*jobs));
 	struct dcre_msg all;
 
 	snprintf(all.text, sizeof(all.text), "Scan failed:");
 	cJSON_AddStringToObject(doc, "format", DCRE_SCANCACHE_FORMAT);
 	cJSON_AddNumberToObject(doc, "created", dcre_scancache_now());
+	for (size_t i = 0; i < backends; i++)
+		jobs[i].b = ctx->plc ? (i == 0 ? ctx->plc : ctx->bridges[i - 1]) : ctx->bridges[i];
+	scan_jobs(jobs, backends);
 	for (size_t i = 0; i < backends; i++) {
-		struct dcre_backend *b =
-		    ctx->plc ? (i == 0 ? ctx->plc : ctx->bridges[i - 1]) : ctx->bridges[i];
-		cJSON *boards = NULL, *it;
-		struct dcre_msg why;
-		enum dcre_err e =
-		    b->ops->scan_all
-		        ? b->ops->scan_all(b, &boards, &why)
-		        : dcre_msg_set(&why, DCRE_ENOTSUP, "%s: scan not supported", b->ops->name);
-		if (e) {
+		struct dcre_backend *b = jobs[i].b;
+		cJSON *it;
+		if (jobs[i].e) {
 			failed++;
-			*err = e;
-			dcre_warn("%s", why.text);
+			*err = jobs[i].e;
+			dcre_warn("%s", jobs[i].why.text);
 			cJSON *eo = cJSON_CreateObject();
 			cJSON_AddStringToObject(eo, "backend", b->kind);
 			if (b->bridge) {
@@ -260,16 +301,17 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 				snprintf(id, sizeof(id), "%08x", b->bridge->board_id);
 				cJSON_AddStringToObject(eo, "board_id", id);
 			}
-			cJSON_AddStringToObject(eo, "message", why.text);
+			cJSON_AddStringToObject(eo, "message", jobs[i].why.text);
 			cJSON_AddItemToArray(errors, eo);
-			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", why.text);
+			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", jobs[i].why.text);
 			continue;
 		}
 		cJSON *rack = rack_of(racks, b->bridge ? b->bridge->rack_id : PLC_RACK);
-		while ((it = cJSON_DetachItemFromArray(boards, 0)))
+		while ((it = cJSON_DetachItemFromArray(jobs[i].boards, 0)))
 			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"), it);
-		cJSON_Delete(boards);
+		cJSON_Delete(jobs[i].boards);
 	}
+	free(jobs);
 	cJSON_AddItemToObject(doc, "racks", racks);
 	if (cJSON_GetArraySize(errors) > 0)
 		cJSON_AddItemToObject(doc, "errors", errors);

@@ -665,6 +665,33 @@ class Tests:
         finally:
             A.resume()
         c('  ... the service recovers when the BMC answers again', recovers)
+
+        def scan_hung(*sims):
+            for sim in sims:
+                sim.pause()
+            try:
+                r, dt = timed(self.get, P13 + '/scan/force')
+            finally:
+                for sim in sims:
+                    sim.resume()
+            body = H.expect_ok(r, None, 'scan/force')
+            for sim, uri in ((A, a_uri), (self.B, b_uri)):
+                if sim in sims:
+                    self.wait_ok(uri)
+            return [e.get('board_id') for e in body['errors']], dt
+
+        def parallel_scan():
+            """Backends are scanned in parallel. Each hung BMC costs at least one timeout
+            (session open or command: no answer) and at most two (closing an idle kept
+            session, then opening a new one), so four hung BMCs scanned one after another
+            take at least 4 x timeout, in parallel at most about 2 x timeout."""
+            ids, dt = scan_hung(*self.sims)
+            H.log('scan/force with all four BMCs hung: %.2f s' % dt)
+            assert ids == ['40000001', '40000010', '40000003', '40000004'], ids
+            assert dt < 3 * TIMEOUT, \
+                'four hung BMCs took %.2f s (one after another: >= %.1f s)' % (dt, 4 * TIMEOUT)
+        c('scan/force with four hung BMCs: all in errors, in about the time of one (parallel scan-all)',
+          parallel_scan)
         A.stop()
 
         def scan_without_a():
@@ -674,6 +701,7 @@ class Tests:
             assert 'no answer within 1 s' in body['errors'][0]['message'], body['errors'][0]
             assert [rk['rack_id'] for rk in body['racks']] == ['vapor_plc_rack', 'rack_b'], body['racks']
             assert dt <= 3 * BOUND, '%.2f s' % dt
+
         c('a stopped BMC (killed): 500 within the bound; B and PLC answer meanwhile', hung_or_gone,
           ['no answer within 1 s'])
         c('scan/force with A down: 200, A listed in errors, the rest scanned', scan_without_a)

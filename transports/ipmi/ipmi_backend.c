@@ -314,6 +314,9 @@ struct dcre_backend *dcre_ipmi_backend_new(const struct dcre_ipmi_bmc *bmc,
 {
 	struct ipmi_bmc *m = dcre_xcalloc(1, sizeof(*m));
 
+	/* the crypt libraries, before any thread (scan-all queries backends in
+	 * parallel) */
+	ipmi_rmcpplus_init();
 	m->base.ops = &ipmi_ops;
 	m->base.kind = "ipmi";
 	m->base.bridge = &bmc->b;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -497,6 +498,9 @@ struct dcre_backend *dcre_redfish_backend_new(const struct dcre_redfish_server *
 {
 	struct rf_server *s = dcre_xcalloc(1, sizeof(*s));
 
+	/* before any thread (scan-all queries backends in parallel); counted,
+	 * so once per server is fine */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->base.ops = &rf_ops;
 	s->base.kind = "redfish";
 	s->base.bridge = &sv->b;
