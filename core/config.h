@@ -40,7 +40,8 @@ struct dcre_plc_config {
  * (Decision 2). */
 struct dcre_bridge_config {
 	uint32_t board_id;
-	int index; /* i (BMC) or j (Redfish server), in configuration order */
+	bool board_id_pinned; /* written in the entry (Decision 2) */
+	int index;            /* i (BMC) or j (Redfish server), in configuration order */
 	char *rack_id;
 	char *address; /* bmc_ip / redfish_ip */
 	int port;

@@ -120,27 +120,24 @@ static void load_common(struct dcre_cfg_loader *ld, const cJSON *e, const char *
 	}
 }
 
-/* A pinned board_id within [lo, hi]; returns true if pinned. */
-static bool pinned_id(struct dcre_cfg_loader *ld, const cJSON *e, const char *path, uint32_t lo,
-                      uint32_t hi, uint32_t *id)
+/* A board_id written in the entry, within [lo, hi], pins its id. */
+static void pin_board_id(struct dcre_cfg_loader *ld, const cJSON *e, const char *path, uint32_t lo,
+                         uint32_t hi, struct dcre_bridge_config *b)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "board_id");
 	uint64_t val;
-	bool ok = false;
 
 	if (!v)
-		return false;
+		return;
 	char *kp = dcre_cfg_key(path, "board_id");
 	if (dcre_cfg_get_id(ld, v, kp, 0xFFFFFFFFu, &val)) {
 		if (val < lo || val > hi)
 			dcre_cfg_problem(ld, kp, "%08llx is outside %08x-%08x",
 			                 (unsigned long long)val, lo, hi);
-		else
-			ok = true;
-		*id = (uint32_t)val;
+		b->board_id = (uint32_t)val;
+		b->board_id_pinned = true;
 	}
 	free(kp);
-	return ok;
 }
 
 /* board_id_range [lo, hi] within [min, max]. */
@@ -286,8 +283,9 @@ out:
 }
 
 static void load_bmc(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
-                     const struct bridge_defaults *d, struct dcre_ipmi_bmc *bmc)
+                     const struct bridge_defaults *d, void *entry)
 {
+	struct dcre_ipmi_bmc *bmc = entry;
 	static const char *const keys[] = {"bmc_ip",
 	                                   "bmc_port",
 	                                   "username",
@@ -336,11 +334,28 @@ static void load_bmc(struct dcre_cfg_loader *ld, const cJSON *e, const char *pat
 	}
 }
 
-/* Append the BMCs of a "bmcs" array. */
-static void add_bmcs(struct source *src, const cJSON *list, const char *path, const char *rack,
-                     const struct bridge_defaults *d, struct dcre_ipmi_config *out, bool *pinned,
-                     uint32_t *pins)
+/* The BMC or Redfish server array being filled. Every entry starts with
+ * its struct dcre_bridge_config. */
+struct entries {
+	void **items;
+	size_t *n;
+	size_t size;
+	uint32_t id_lo, id_hi; /* range of a pinned board_id */
+	const struct bridge_defaults *d;
+	void (*load)(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
+	             const struct bridge_defaults *d, void *entry);
+};
+
+static struct dcre_bridge_config *entry_at(const struct entries *l, size_t k)
 {
+	return (struct dcre_bridge_config *)(void *)((char *)*l->items + k * l->size);
+}
+
+/* Append the entries of one list (a flat "bmcs" list or one rack's). */
+static void add_entries(struct source *src, const cJSON *list, const char *path, const char *rack,
+                        void *arg)
+{
+	struct entries *l = arg;
 	const cJSON *e;
 	int i = 0;
 
@@ -351,14 +366,14 @@ static void add_bmcs(struct source *src, const cJSON *list, const char *path, co
 	cJSON_ArrayForEach(e, list)
 	{
 		char *p = dcre_xasprintf("%s[%d]", path, i++);
-		size_t k = out->n_bmcs++;
-		out->bmcs = dcre_xrealloc(out->bmcs, out->n_bmcs * sizeof(*out->bmcs));
-		memset(&out->bmcs[k], 0, sizeof(out->bmcs[k]));
-		out->bmcs[k].b.index = (int)k;
-		out->bmcs[k].b.rack_id = dcre_xstrdup(rack);
-		load_bmc(src->ld, e, p, d, &out->bmcs[k]);
-		pinned[k < 4096 ? k : 4095] =
-		    pinned_id(src->ld, e, p, IPMI_ID_LO, IPMI_ID_HI, &pins[k < 4096 ? k : 4095]);
+		size_t k = (*l->n)++;
+		*l->items = dcre_xrealloc(*l->items, *l->n * l->size);
+		struct dcre_bridge_config *b = entry_at(l, k);
+		memset(b, 0, l->size);
+		b->index = (int)k;
+		b->rack_id = dcre_xstrdup(rack);
+		l->load(src->ld, e, p, l->d, b);
+		pin_board_id(src->ld, e, p, l->id_lo, l->id_hi, b);
 		free(p);
 	}
 }
@@ -407,39 +422,16 @@ static void walk_racks(struct source *src, const cJSON *racks, const char *list_
 	free(path);
 }
 
-struct ipmi_walk {
-	const struct bridge_defaults *d;
-	struct dcre_ipmi_config *out;
-	bool *pinned;
-	uint32_t *pins;
-};
-
-static void ipmi_each(struct source *src, const cJSON *list, const char *path, const char *rack,
-                      void *arg)
+/* Automatic ids lo + i for the entries that are not pinned, then, with a
+ * board_id_range, every id within it. */
+static void assign_ids(struct dcre_cfg_loader *ld, const struct entries *l, uint32_t lo, bool range,
+                       uint32_t hi)
 {
-	struct ipmi_walk *w = arg;
-	add_bmcs(src, list, path, rack, w->d, w->out, w->pinned, w->pins);
-}
-
-/* Automatic ids lo + i for the entries that are not pinned. */
-static void assign_ids(struct dcre_bridge_config *b, size_t stride, size_t n, const bool *pinned,
-                       const uint32_t *pins, uint32_t lo)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct dcre_bridge_config *e =
-		    (struct dcre_bridge_config *)(void *)((char *)b + i * stride);
-		e->board_id =
-		    pinned[i < 4096 ? i : 4095] ? pins[i < 4096 ? i : 4095] : lo + (uint32_t)i;
-	}
-}
-
-static void check_in_range(struct dcre_cfg_loader *ld, struct dcre_bridge_config *b, size_t stride,
-                           size_t n, uint32_t lo, uint32_t hi)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct dcre_bridge_config *e =
-		    (struct dcre_bridge_config *)(void *)((char *)b + i * stride);
-		if (e->board_id < lo || e->board_id > hi)
+	for (size_t i = 0; i < *l->n; i++) {
+		struct dcre_bridge_config *e = entry_at(l, i);
+		if (!e->board_id_pinned)
+			e->board_id = lo + (uint32_t)i;
+		if (range && (e->board_id < lo || e->board_id > hi))
 			dcre_cfg_problem(ld, "board_id_range",
 			                 "board id %08x of %s lies outside [%08x, %08x]",
 			                 e->board_id, e->where, lo, hi);
@@ -493,8 +485,13 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	cJSON *froot = NULL;
 	uint32_t lo = IPMI_ID_AUTO, hi = IPMI_ID_HI;
 	bool range = false;
-	bool pinned[4096] = {0};
-	uint32_t pins[4096];
+	struct entries l = {.items = (void **)&out->bmcs,
+	                    .n = &out->n_bmcs,
+	                    .size = sizeof(*out->bmcs),
+	                    .id_lo = IPMI_ID_LO,
+	                    .id_hi = IPMI_ID_HI,
+	                    .d = &d,
+	                    .load = load_bmc};
 
 	out->present = true;
 	out->sdr_cache_dir = dcre_xstrdup("/var/cache/opendcre/sdr");
@@ -526,7 +523,6 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	if (r)
 		range = id_range(ld, r, "ipmi.board_id_range", IPMI_ID_LO, IPMI_ID_HI, &lo, &hi);
 
-	struct ipmi_walk w = {.d = &d, .out = out, .pinned = pinned, .pins = pins};
 	struct source src = {.ld = ld, .prefix = "ipmi."};
 	struct dcre_cfg_loader fl;
 	const cJSON *root = s;
@@ -556,19 +552,15 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
 	const cJSON *bmcs = cJSON_GetObjectItemCaseSensitive(root, "bmcs");
 	if (racks)
-		walk_racks(&src, racks, "bmcs", ipmi_each, &w);
+		walk_racks(&src, racks, "bmcs", add_entries, &l);
 	else if (bmcs) {
 		char *p = dcre_xasprintf("%sbmcs", src.prefix);
-		add_bmcs(&src, bmcs, p, rack, &d, out, pinned, pins);
+		add_entries(&src, bmcs, p, rack, &l);
 		free(p);
 	}
 	if (file)
 		ld->problems += fl.problems;
-	if (out->n_bmcs == 0)
-		goto done; /* no &bmcs[0] of a NULL array */
-	assign_ids(&out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, pinned, pins, lo);
-	if (range)
-		check_in_range(ld, &out->bmcs[0].b, sizeof(out->bmcs[0]), out->n_bmcs, lo, hi);
+	assign_ids(ld, &l, lo, range, hi);
 done:
 	cJSON_Delete(froot);
 	free(file);
@@ -606,8 +598,9 @@ static void get_scheme(struct dcre_cfg_loader *ld, const cJSON *o, const char *p
 }
 
 static void load_server(struct dcre_cfg_loader *ld, const cJSON *e, const char *path,
-                        const struct bridge_defaults *d, struct dcre_redfish_server *sv)
+                        const struct bridge_defaults *d, void *entry)
 {
+	struct dcre_redfish_server *sv = entry;
 	static const char *const keys[] = {
 	    "redfish_ip", "redfish_port", "username", "password", "timeout",
 	    "hostnames",  "ip_addresses", "board_id", "scheme",   "verify_tls",
@@ -652,40 +645,6 @@ static void load_server(struct dcre_cfg_loader *ld, const cJSON *e, const char *
 	}
 }
 
-struct rf_walk {
-	const struct bridge_defaults *d;
-	struct dcre_redfish_config *out;
-	bool *pinned;
-	uint32_t *pins;
-};
-
-static void rf_each(struct source *src, const cJSON *list, const char *path, const char *rack,
-                    void *arg)
-{
-	struct rf_walk *w = arg;
-	const cJSON *e;
-	int i = 0;
-
-	if (!cJSON_IsArray(list)) {
-		dcre_cfg_problem(src->ld, path, "must be an array");
-		return;
-	}
-	cJSON_ArrayForEach(e, list)
-	{
-		char *p = dcre_xasprintf("%s[%d]", path, i++);
-		size_t k = w->out->n_servers++;
-		w->out->servers =
-		    dcre_xrealloc(w->out->servers, w->out->n_servers * sizeof(*w->out->servers));
-		memset(&w->out->servers[k], 0, sizeof(w->out->servers[k]));
-		w->out->servers[k].b.index = (int)k;
-		w->out->servers[k].b.rack_id = dcre_xstrdup(rack);
-		load_server(src->ld, e, p, w->d, &w->out->servers[k]);
-		w->pinned[k < 4096 ? k : 4095] = pinned_id(
-		    src->ld, e, p, REDFISH_ID_LO, REDFISH_ID_HI, &w->pins[k < 4096 ? k : 4095]);
-		free(p);
-	}
-}
-
 void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
                               struct dcre_redfish_config *out)
 {
@@ -698,8 +657,13 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	cJSON *froot = NULL;
 	uint32_t lo = REDFISH_ID_LO, hi = REDFISH_ID_HI;
 	bool range = false;
-	bool pinned[4096] = {0};
-	uint32_t pins[4096];
+	struct entries l = {.items = (void **)&out->servers,
+	                    .n = &out->n_servers,
+	                    .size = sizeof(*out->servers),
+	                    .id_lo = REDFISH_ID_LO,
+	                    .id_hi = REDFISH_ID_HI,
+	                    .d = &d,
+	                    .load = load_server};
 
 	out->present = true;
 	if (!cJSON_IsObject(s)) {
@@ -724,7 +688,6 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	if (r)
 		range = id_range(ld, r, "redfish.board_id_range", REDFISH_ID_LO, REDFISH_ID_HI, &lo,
 		                 &hi);
-	struct rf_walk w = {.d = &d, .out = out, .pinned = pinned, .pins = pins};
 	struct source src = {.ld = ld, .prefix = "redfish."};
 	struct dcre_cfg_loader fl;
 	const cJSON *root = s;
@@ -750,15 +713,10 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	}
 	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
 	if (racks)
-		walk_racks(&src, racks, "servers", rf_each, &w);
+		walk_racks(&src, racks, "servers", add_entries, &l);
 	if (file)
 		ld->problems += fl.problems;
-	if (out->n_servers == 0)
-		goto done; /* no &servers[0] of a NULL array */
-	assign_ids(&out->servers[0].b, sizeof(out->servers[0]), out->n_servers, pinned, pins, lo);
-	if (range)
-		check_in_range(ld, &out->servers[0].b, sizeof(out->servers[0]), out->n_servers, lo,
-		               hi);
+	assign_ids(ld, &l, lo, range, hi);
 done:
 	cJSON_Delete(froot);
 	free(file);
