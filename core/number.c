@@ -4,6 +4,7 @@
 #include "number.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,7 +275,7 @@ static bool candidate(double v, int p, struct decimal *out)
 			c0.dig[k++] = *s;
 	c0.ndig = k;
 	c0.exp = (int)strtol(s + 1, NULL, 10);
-	if (p == 17 || reads_back(&c0, v)) {
+	if (p == 16 || reads_back(&c0, v)) {
 		*out = c0;
 		return true;
 	}
@@ -291,22 +292,33 @@ static bool candidate(double v, int p, struct decimal *out)
 	return true;
 }
 
-/* Shortest round-trip digits of a finite v > 0. A length that reads back
- * stays good with one more digit (append a zero), so the shortest length is
- * found by bisection: about five probes instead of up to eighteen. */
+/* Shortest round-trip digits of a finite v > 0.
+ *
+ * For a normal v, half an ulp is at most 2^-53 of v: less than half a unit
+ * in the 15th significant digit. So a decimal of at most 15 digits that
+ * reads back as v is v's correctly rounded 15-digit text, and when that text
+ * reads back it is the shortest once its trailing zeros go; otherwise 16
+ * digits may do, and 17 always do. A subnormal v has fewer bits, so its
+ * shortest length is searched: a length that reads back stays good with one
+ * more digit (append a zero), so bisection finds it in about five probes. */
 static void shortest(double v, struct decimal *res)
 {
-	struct decimal c;
-	int lo = 0, hi = 17;
+	if (v >= DBL_MIN) {
+		if (!candidate(v, 14, res) && !candidate(v, 15, res))
+			candidate(v, 16, res);
+	} else {
+		struct decimal c;
+		int lo = 0, hi = 16;
 
-	candidate(v, 17, res);
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-		if (candidate(v, mid, &c)) {
-			hi = mid;
-			*res = c;
-		} else {
-			lo = mid + 1;
+		candidate(v, 16, res);
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (candidate(v, mid, &c)) {
+				hi = mid;
+				*res = c;
+			} else {
+				lo = mid + 1;
+			}
 		}
 	}
 	while (res->ndig > 1 && res->dig[res->ndig - 1] == '0')

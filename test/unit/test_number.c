@@ -327,11 +327,88 @@ static void test_format_double(void)
 	fmt_is(ldexp(1.0, 1023), "8.98846567431158e+307");
 	fmt_is(ldexp(1.0, -1022), "2.2250738585072014e-308");
 	fmt_is(ldexp(1.0, 976), "6.386688990511104e+293");
+	/* subnormals: fewer bits, so shorter texts than 15 digits can read back */
+	fmt_is(2.37e-322, "2.37e-322");
+	fmt_is(8e-323, "8e-323");
+	fmt_is(1.6578092e-316, "1.6578092e-316");
+	fmt_is(-9.5e-322, "-9.5e-322");
 	/* NaN and infinity are never written */
 	tap_is_int(dcre_number_format_double(zero / zero, buf), DCRE_ERANGE, "format NaN fails");
 	tap_is_int(dcre_number_format_double(1.0 / zero, buf), DCRE_ERANGE, "format inf fails");
 	tap_is_int(dcre_number_format_double(-1.0 / zero, buf), DCRE_ERANGE, "format -inf fails");
 	tap_is_str(buf, "untouched", "failed format leaves buf untouched");
+}
+
+/* The shortest text is the correctly rounded one of the smallest length that
+ * reads back, except next to a power of two, where a neighbour may win (those
+ * are checked above). This reference tries every length in turn. */
+static int shortest_len(double v)
+{
+	char t[48];
+
+	for (int p = 0; p < 16; p++) {
+		snprintf(t, sizeof(t), "%.*e", p, v);
+		if (strtod(t, NULL) == v)
+			return p + 1;
+	}
+	return 17;
+}
+
+/* Digits of text's mantissa without leading and trailing zeros ("30.0": 1). */
+static int significant_digits(const char *text)
+{
+	int first = -1, last = -1, i = 0;
+
+	for (const char *s = text; *s && *s != 'e'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (*s != '0') {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+		i++;
+	}
+	return first < 0 ? 1 : last - first + 1;
+}
+
+static void test_format_double_random(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	int bad = 0, n = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		char buf[DCRE_NUMBER_BUFSZ];
+		double v;
+
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (i % 3) {
+		case 0: /* any finite double, subnormals included */
+			memcpy(&v, &x, sizeof(v));
+			break;
+		case 1: /* sensor-like values */
+			v = (double)(x >> 11) / 9007199254740992.0 * 2000.0 - 1000.0;
+			break;
+		default: /* short decimals */
+			v = (double)((int64_t)(x >> 40) - 8388608) / 100.0;
+			break;
+		}
+		if (!isfinite(v) || v == 0.0 || (x & 0xfffffffffffffu) == 0)
+			continue; /* zero and powers of two are checked above */
+		n++;
+		if (dcre_number_format_double(v, buf) != DCRE_OK || strtod(buf, NULL) != v ||
+		    significant_digits(buf) != shortest_len(v)) {
+			if (bad++ < 5)
+				tap_diag("%.17g printed as %s (shortest %d digits)", v, buf,
+				         shortest_len(v));
+		}
+	}
+	tap_ok(bad == 0,
+	       "%d pseudo-random doubles print their shortest text that reads back "
+	       "(%d wrong)",
+	       n, bad);
 }
 
 /* ---- rounding ---- */
@@ -402,6 +479,7 @@ int main(void)
 	test_parse_double();
 	test_parse_hex();
 	test_format_double();
+	test_format_double_random();
 	test_round2();
 	test_py2str();
 	return tap_done();

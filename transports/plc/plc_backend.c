@@ -5,7 +5,6 @@
 #include <ifaddrs.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +76,12 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 	if (e)
 		return e;
 	bus->bus_failed = false;
-	if (bus->fd >= 0) {
-		/* a line whose other end went away (the emulator restarted, a
-		 * USB adapter was unplugged) is reopened before it is used */
-		struct pollfd pfd = {.fd = bus->fd, .events = POLLIN};
-		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			close_serial(bus);
-	}
+	/* The flush also finds a line whose other end went away (the emulator
+	 * restarted, a USB adapter was unplugged): a hung-up tty answers EIO,
+	 * and the line is reopened before it is used. */
+	bool flushed = bus->fd >= 0 && tcflush(bus->fd, TCIFLUSH) == 0;
+	if (!flushed)
+		close_serial(bus);
 	if (bus->fd < 0) {
 		bus->fd = plc_serial_open(bus->cfg->device, bus->cfg->baud, msg);
 		if (bus->fd < 0) {
@@ -93,11 +91,15 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 		}
 		plc_reader_init(&bus->rd, bus->fd);
 	}
-	if (bus->modem && (e = modem_wake(bus, msg)) != DCRE_OK) {
-		plc_lock_release(&bus->lock);
-		return e;
+	if (bus->modem) {
+		if ((e = modem_wake(bus, msg)) != DCRE_OK) {
+			plc_lock_release(&bus->lock);
+			return e;
+		}
+		flushed = false; /* a wake may have configured the modem */
 	}
-	tcflush(bus->fd, TCIFLUSH);
+	if (!flushed)
+		tcflush(bus->fd, TCIFLUSH);
 	plc_reader_discard(&bus->rd);
 	return DCRE_OK;
 }
@@ -144,7 +146,6 @@ static enum dcre_err send_packet(struct plc_bus *bus, const struct plc_cmd *c, u
 		hexdump(">", frame, n);
 	if (plc_write_all(bus->fd, frame, n) != DCRE_OK)
 		return io_failed(bus, c->what, errno, msg);
-	tcdrain(bus->fd);
 	return DCRE_OK;
 }
 
