@@ -52,6 +52,7 @@ BOARD = '00000001'
 THERMISTOR = '0001'
 POWER = '0002'
 PREFIX = '/opendcre/1.3'
+SERIAL = ('read', 'power')  # the URLs that make a bus transaction
 
 
 class BenchError(Exception):
@@ -430,9 +431,9 @@ def start_wrk(wrk, url, threads, connections, duration):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def median_run(results):
-    """The run with the median req/s (the lower middle one for an even count)."""
-    return dict(sorted(results, key=lambda r: r['rps'])[(len(results) - 1) // 2])
+def median_run(results, key='rps'):
+    """The run with the median value of key (the lower middle one for an even count)."""
+    return dict(sorted(results, key=lambda r: r[key])[(len(results) - 1) // 2])
 
 
 def run_emu_roundtrip(exe, link, lockfile, seconds, run, name, like_service=False):
@@ -510,24 +511,20 @@ def fmt_ms(v):
 def report(rows, ceilings, mem, null_mem, diag, args):
     null_rps = ceilings['null']['rps']
     bus_rps = ceilings['bus']['rps']
-    low = min(null_rps, bus_rps)
-    low_name = 'null responder' if null_rps <= bus_rps else 'emulator round trip'
     lines = []
-    hdr = ('what', 'req/s', 'p50', 'p99', '% of ceiling', 'target', 'result')
+    hdr = ('what', 'req/s', 'p50', 'p99', 'ceiling', '% of ceiling', 'target', 'result')
     table = []
     for r in rows:
-        kind = r['kind']
+        kind, pct = r['kind'], r['pct']
         if kind == 'test':
-            pct = 100.0 * r['rps'] / null_rps
             target = '>= 90% of null responder'
-            ok = pct >= 90.0
-            result = 'met' if ok else 'NOT met'
+            result = 'met' if pct >= 90.0 else 'NOT met'
+            ceiling = 'null %.0f' % r['ceiling']
         elif kind == 'scan':
-            pct = 100.0 * r['rps'] / null_rps
             target = '(none; vs null responder)'
             result = 'reported'
+            ceiling = 'null %.0f' % r['ceiling']
         else:
-            pct = 100.0 * r['rps'] / low
             ratio = r['p99'] / r['p50'] if r['p50'] > 0 else float('inf')
             target = '>= 80% of lower ceiling; p99 <= 3x p50'
             misses = []
@@ -536,24 +533,29 @@ def report(rows, ceilings, mem, null_mem, diag, args):
             if ratio > 3.0:
                 misses.append('p99 = %.1fx p50' % ratio)
             result = 'met (p99 %.1fx p50)' % ratio if not misses else 'NOT met: ' + ', '.join(misses)
-        table.append((r['path'], '%.0f' % r['rps'], fmt_ms(r['p50']), fmt_ms(r['p99']),
+            ceiling = '%s %.0f' % ('bus' if r['ceiling_name'] == 'emulator round trip' else 'null',
+                                   r['ceiling'])
+        table.append((r['path'], '%.0f' % r['rps'], fmt_ms(r['p50']), fmt_ms(r['p99']), ceiling,
                       '%.1f%%' % pct, target, result))
     table.append(('ceiling: null responder (%d workers)' % args.workers, '%.0f' % null_rps,
-                  fmt_ms(ceilings['null']['p50']), fmt_ms(ceilings['null']['p99']), '100%',
+                  fmt_ms(ceilings['null']['p50']), fmt_ms(ceilings['null']['p99']), '', '',
                   'HTTP-path ceiling', 'measured'))
     table.append(('ceiling: emulator round trip (pty)', '%.0f' % bus_rps,
-                  fmt_ms(ceilings['bus']['p50']), fmt_ms(ceilings['bus']['p99']),
-                  '%.1f%%' % (100.0 * bus_rps / null_rps) + ' of null', 'bus ceiling', 'measured'))
+                  fmt_ms(ceilings['bus']['p50']), fmt_ms(ceilings['bus']['p99']), '',
+                  '%.1f%% of null' % (100.0 * bus_rps / null_rps), 'bus ceiling', 'measured'))
     widths = [max(len(str(row[i])) for row in table + [hdr]) for i in range(len(hdr))]
 
     def fmt(row):
-        return '  '.join(str(c).ljust(w) if i in (0, 5, 6) else str(c).rjust(w)
+        return '  '.join(str(c).ljust(w) if i in (0, 6, 7) else str(c).rjust(w)
                          for i, (c, w) in enumerate(zip(row, widths))).rstrip()
     lines.append(fmt(hdr))
     lines.append('  '.join('-' * w for w in widths))
     lines += [fmt(row) for row in table]
     lines.append('')
-    lines.append('lower ceiling for serial reads: %s (%.0f/s)' % (low_name, low))
+    lines.append('each row is the round with the median %% of its ceiling (%d rounds). Ceiling of /test and '
+                 '/scan: the null responder in the same round; of a serial read: the lower of the null '
+                 'responder in the same round and the mean of the bus runs just before and just after it. '
+                 'The ceiling rows are medians of all their runs.' % args.rounds)
     last = mem['samples'][-1]
     first = mem['samples'][0]
     per = ', '.join('%d req: %d KiB' % (n, s['private']) for n, s in mem['samples'])
@@ -567,20 +569,19 @@ def report(rows, ceilings, mem, null_mem, diag, args):
                      % (null_mem['private'], null_mem['rss']))
     if diag:
         i, l = diag['txn_idle'], diag['txn_loaded']
-        lines.append('diagnostics, one bus transaction done the service\'s way (flock, counter in the lock '
-                     'file, tcflush, write, tcdrain, answer, unlock), one at a time:')
+        lines.append('diagnostics, one bus transaction done the service\'s way (flock, counter read and '
+                     'stored in the lock file, tcflush, write, answer, unlock), one at a time:')
         lines.append('  without HTTP load:                           %.0f/s, p50 %s, p99 %s'
                      % (i['rps'], fmt_ms(i['p50']), fmt_ms(i['p99'])))
         lines.append('  under HTTP load (wrk on the null responder): %.0f/s, p50 %s, p99 %s'
                      % (l['rps'], fmt_ms(l['p50']), fmt_ms(l['p99'])))
-    lines.append('wrk: %d threads, %d connections, %d s per run%s; nginx worker_processes auto, access_log off; '
-                 'service and null responder %d workers; %d CPUs, %.0f%% busy with other work before the start'
-                 % (args.threads, args.connections, args.duration,
-                    ', median of %d interleaved rounds' % args.rounds if args.rounds > 1 else '',
-                    args.workers, os.cpu_count() or 0, args.busy_before))
+    lines.append('wrk: %d threads, %d connections, %d s per run, %d rounds; nginx worker_processes auto, '
+                 'access_log off; service and null responder %d workers; %d CPUs, %.0f%% busy with other '
+                 'work before the start' % (args.threads, args.connections, args.duration, args.rounds,
+                                            args.workers, os.cpu_count() or 0, args.busy_before))
     if args.busy_before > 20.0:
         lines.append('note: the machine was busy with other work; the figures are noisy (the pty ceiling most), '
-                     'repeat with --rounds 3 for medians of interleaved runs')
+                     'repeat with more --rounds')
     return '\n'.join(lines)
 
 
@@ -596,10 +597,10 @@ def main():
     ap.add_argument('--workers', type=int, default=4)
     ap.add_argument('--connections', type=int, default=16)
     ap.add_argument('--threads', type=int, default=2, help='wrk threads')
-    ap.add_argument('--duration', type=int, default=10, help='seconds per wrk run and for the bus ceiling')
+    ap.add_argument('--duration', type=int, default=5, help='seconds per wrk run and per bus-ceiling run')
     ap.add_argument('--requests', type=int, default=10000, help='requests before the memory reading')
-    ap.add_argument('--rounds', type=int, default=1,
-                    help='measure every URL and both ceilings N times, interleaved; report the median run')
+    ap.add_argument('--rounds', type=int, default=3,
+                    help='measure every URL and both ceilings N times, interleaved; report the median round')
     ap.add_argument('--no-diagnostics', dest='diagnostics', action='store_false',
                     help='skip the bus-transaction diagnostics')
     ap.add_argument('--json', help='also write the results as JSON to this file')
@@ -670,35 +671,60 @@ def main():
             raise BenchError('no scan cache file after the first /scan')
         check_url(Client(null_port), PREFIX + '/test', 'status')
 
-        # the HTTP runs, interleaved per round so that drift hits the ceiling and the URLs alike;
-        # each figure is the round with the median req/s
-        http_items = [('null', 'http://127.0.0.1:%d%s/test' % (null_port, PREFIX), 'null responder')]
-        http_items += [(kind, 'http://127.0.0.1:%d%s' % (svc_port, path), path) for kind, path, _ in urls]
-        runs = {kind: [] for kind, _, _ in http_items}
-        bus_runs = []
-        for rnd in range(args.rounds):
-            for kind, url, label in http_items:
-                log('wrk %s (%d s%s)' % (label, args.duration,
-                                         ', round %d of %d' % (rnd + 1, args.rounds) if args.rounds > 1 else ''))
-                r = run_wrk(wrk, url, args.threads, args.connections, args.duration, run, '%s-%d' % (kind, rnd + 1))
-                log('  %.0f req/s, p50 %s, p99 %s' % (r['rps'], fmt_ms(r['p50']), fmt_ms(r['p99'])))
-                if r['non2xx'] or r['socket_errors']:
-                    problems.append('%s: %d non-2xx answers, %d socket errors during the wrk run'
-                                    % (label, r['non2xx'], r['socket_errors']))
-                runs[kind].append(r)
-                for p in procs:
-                    p.check()
+        # Every round runs the null responder, /test and /scan, then each serial read between two
+        # bus-ceiling runs: the machine's speed drifts (a VM's most of all), so a serial read is
+        # compared with the bus as it was just before and just after it. Each figure is the
+        # round with the median ratio (req/s for the HTTP rows).
+        def bus_run(name):
             log('emulator round trips (%d s)' % args.duration)
-            cb = run_emu_roundtrip(exes['emu_rt'], link, lockfile, args.duration, run,
-                                   'emu-roundtrip-%d' % (rnd + 1))
+            cb = run_emu_roundtrip(exes['emu_rt'], link, lockfile, args.duration, run, name)
             log('  %.0f round trips/s, p50 %s, p99 %s' % (cb['rps'], fmt_ms(cb['p50']), fmt_ms(cb['p99'])))
             if cb['errors']:
                 problems.append('emulator round trip: %d errors' % cb['errors'])
             bus_runs.append(cb)
+            return cb
+
+        def http_run(kind, url, label, rnd):
+            log('wrk %s (%d s, round %d of %d)' % (label, args.duration, rnd + 1, args.rounds))
+            r = run_wrk(wrk, url, args.threads, args.connections, args.duration, run, '%s-%d' % (kind, rnd + 1))
+            log('  %.0f req/s, p50 %s, p99 %s' % (r['rps'], fmt_ms(r['p50']), fmt_ms(r['p99'])))
+            if r['non2xx'] or r['socket_errors']:
+                problems.append('%s: %d non-2xx answers, %d socket errors during the wrk run'
+                                % (label, r['non2xx'], r['socket_errors']))
+            for p in procs:
+                p.check()
+            runs[kind].append(r)
+            return r
+
+        svc_url = 'http://127.0.0.1:%d' % svc_port
+        runs = {kind: [] for kind in ['null'] + [k for k, _, _ in urls]}
+        bus_runs = []
+        for rnd in range(args.rounds):
+            null_r = http_run('null', 'http://127.0.0.1:%d%s/test' % (null_port, PREFIX), 'null responder', rnd)
+            for kind, path, _ in urls:
+                if kind in SERIAL:
+                    continue
+                r = http_run(kind, svc_url + path, path, rnd)
+                r['ceiling'] = null_r['rps']
+                r['pct'] = 100.0 * r['rps'] / null_r['rps']
+            before = bus_run('emu-roundtrip-%d-0' % (rnd + 1))
+            for kind, path, _ in urls:
+                if kind not in SERIAL:
+                    continue
+                r = http_run(kind, svc_url + path, path, rnd)
+                after = bus_run('emu-roundtrip-%d-%s' % (rnd + 1, kind))
+                bus = (before['rps'] + after['rps']) / 2.0
+                r['bus_ceiling'] = bus
+                r['null_ceiling'] = null_r['rps']
+                r['ceiling'] = min(bus, null_r['rps'])
+                r['ceiling_name'] = 'emulator round trip' if bus <= null_r['rps'] else 'null responder'
+                r['pct'] = 100.0 * r['rps'] / r['ceiling']
+                log('  %.1f%% of the lower ceiling (%s, %.0f/s)' % (r['pct'], r['ceiling_name'], r['ceiling']))
+                before = after
         null_mem = private_kib(null_workers[0])
         rows = []
         for kind, path, _ in urls:
-            r = median_run(runs[kind])
+            r = median_run(runs[kind], 'pct')
             r.update(kind=kind, path=path)
             rows.append(r)
         cn = median_run(runs['null'])

@@ -13,8 +13,8 @@
  * so idle opendcre-fcgi workers sharing the emulator cannot interleave.
  * With --like-service it instead wraps every round trip in the steps of the
  * service's bus transaction (plc-protocol.md §7): flock, read and store the
- * sequence counter in the lock file, tcflush, write, tcdrain, receive,
- * unlock; the difference to a plain run is what the transaction costs.
+ * sequence counter in the lock file, tcflush, write, receive, unlock; the
+ * difference to a plain run is what the transaction costs.
  * Exit status: 0 when at least one round trip completed, 1 otherwise, 2 for a
  * usage error. */
 #include <errno.h>
@@ -105,7 +105,7 @@ static void usage(FILE *f)
 	      "                    plc.lockfile)\n"
 	      "  --like-service    take --lock around each round trip instead and do the\n"
 	      "                    service's transaction steps (counter in the lock file,\n"
-	      "                    tcflush, tcdrain)\n"
+	      "                    tcflush)\n"
 	      "  --help\n",
 	      f);
 }
@@ -260,7 +260,8 @@ static void txn_begin(int lock_fd, int fd, struct plc_reader *rd)
 	plc_reader_discard(rd);
 	/* the service's counter moves on, so it stays valid for the service */
 	n = snprintf(buf, sizeof(buf), "%ld\n", (v + 1) % 255);
-	if (pwrite(lock_fd, buf, (size_t)n, 0) != n || ftruncate(lock_fd, n) < 0)
+	/* like the service: the text only gets shorter when the counter wraps */
+	if (pwrite(lock_fd, buf, (size_t)n, 0) != n || (n < got && ftruncate(lock_fd, n) < 0))
 		fprintf(stderr, "bench-emu-roundtrip: cannot store the counter: %s\n",
 		        strerror(errno));
 }
@@ -279,8 +280,6 @@ static enum dcre_err round_trip(int fd, struct plc_reader *rd, const struct plc_
 
 	txn_begin(txn_lock, fd, rd);
 	e = plc_write_all(fd, frame, n);
-	if (e == DCRE_OK && txn_lock >= 0)
-		tcdrain(fd);
 	if (e == DCRE_OK)
 		e = plc_reader_receive(rd, timeout_ms, req->seq, &ans, &why);
 	if (txn_lock >= 0)
