@@ -128,8 +128,9 @@ def port_open(port, host='127.0.0.1'):
         return False
 
 
-def listen_inodes(port):
-    """Socket inodes listening on TCP `port` (any local address)."""
+def tcp_inodes(port, states):
+    """Inodes of the sockets on local TCP `port` (any address) in one of `states`, the hex
+    codes of /proc/net/tcp ('0A' LISTEN, '01' ESTABLISHED, '08' CLOSE_WAIT)."""
     out = set()
     for table in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
@@ -139,9 +140,14 @@ def listen_inodes(port):
             continue
         for row in rows:
             col = row.split()
-            if len(col) > 9 and col[3] == '0A' and int(col[1].rsplit(':', 1)[1], 16) == port:
+            if len(col) > 9 and col[3] in states and int(col[1].rsplit(':', 1)[1], 16) == port:
                 out.add(col[9])
     return out
+
+
+def listen_inodes(port):
+    """Socket inodes listening on TCP `port` (any local address)."""
+    return tcp_inodes(port, ('0A',))
 
 
 def process_tree(pid):
