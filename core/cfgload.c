@@ -188,17 +188,14 @@ char *dcre_cfg_resolve(const struct dcre_cfg_loader *ld, const char *p)
 void dcre_cfg_get_path(struct dcre_cfg_loader *ld, const cJSON *obj, const char *sec,
                        const char *key, char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v)
-		return;
-	char *kp = dcre_cfg_key(sec, key);
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
-		dcre_cfg_problem(ld, kp, "must be a non-empty string");
-	} else {
+	char *text = NULL;
+
+	dcre_cfg_get_string(ld, obj, sec, key, &text);
+	if (text) {
 		free(*out);
-		*out = dcre_cfg_resolve(ld, v->valuestring);
+		*out = dcre_cfg_resolve(ld, text);
+		free(text);
 	}
-	free(kp);
 }
 
 /* An id or register value: hex string or JSON integer. */

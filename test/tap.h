@@ -50,6 +50,28 @@ static inline void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* Printable form of test text for TAP labels (rotating static buffers). */
+static inline const char *tap_esc(const char *s, size_t len)
+{
+	static char bufs[4][200];
+	static int k;
+	char *b = bufs[k++ & 3], *o = b;
+	size_t i;
+
+	if (!s)
+		return "(null)";
+	for (i = 0; i < len && o < b + sizeof(bufs[0]) - 8; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			*o++ = (char)c;
+		else
+			o += snprintf(o, 8, "\\x%02x", c);
+	}
+	*o = '\0';
+	return b;
+}
+
 /* Print the plan and return the exit status. */
 static inline int tap_done(void)
 {

@@ -10,28 +10,6 @@
 #include "convert.h"
 #include "tap.h"
 
-/* Printable form of test text for TAP labels (rotating static buffers). */
-static const char *esc(const char *s, size_t len)
-{
-	static char bufs[4][200];
-	static int k;
-	char *b = bufs[k++ & 3], *o = b;
-	size_t i;
-
-	if (!s)
-		return "(null)";
-	for (i = 0; i < len && o < b + sizeof(bufs[0]) - 8; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			*o++ = (char)c;
-		else
-			o += snprintf(o, 8, "\\x%02x", c);
-	}
-	*o = '\0';
-	return b;
-}
-
 /* ---- canonical rendering: keys sorted, no whitespace ---- */
 
 struct out {
@@ -154,7 +132,7 @@ static void read_len(enum dcre_api api, const char *type, const char *payload, s
 	enum dcre_err rc = dcre_convert_read(api, type, payload, len, &obj, &why);
 	char label[128];
 
-	snprintf(label, sizeof(label), "read %d %s '%s'", (int)api, type, esc(payload, len));
+	snprintf(label, sizeof(label), "read %d %s '%s'", (int)api, type, tap_esc(payload, len));
 	check(rc, obj, &why, want, label);
 }
 
@@ -394,7 +372,7 @@ static void power_len(enum dcre_api api, const char *payload, size_t len, const 
 	enum dcre_err rc = dcre_convert_power(api, payload, len, &obj, &why);
 	char label[128];
 
-	snprintf(label, sizeof(label), "power %d '%s'", (int)api, esc(payload, len));
+	snprintf(label, sizeof(label), "power %d '%s'", (int)api, tap_esc(payload, len));
 	check(rc, obj, &why, want, label);
 }
 
@@ -513,7 +491,7 @@ static void asset_len(const char *payload, size_t len, const char *want)
 	enum dcre_err rc = dcre_convert_asset(payload, len, &obj, &why);
 	char label[128];
 
-	snprintf(label, sizeof(label), "asset '%s'", esc(payload, len));
+	snprintf(label, sizeof(label), "asset '%s'", tap_esc(payload, len));
 	check(rc, obj, &why, want, label);
 }
 
@@ -577,10 +555,10 @@ static void boot_is(const char *payload, size_t len, const char *want)
 
 	if (want)
 		tap_ok(rc == DCRE_OK && t && strcmp(t, want) == 0, "boot '%s' -> %s",
-		       esc(payload, len), want);
+		       tap_esc(payload, len), want);
 	else
 		tap_ok(rc != DCRE_OK && !t && why.text[0], "boot '%s' fails (%s)",
-		       esc(payload, len), why.text);
+		       tap_esc(payload, len), why.text);
 }
 
 static void test_boot_target(void)
@@ -610,7 +588,7 @@ static void cled_is(const char *payload, const char *want)
 	enum dcre_err rc = dcre_convert_chamber_led(payload, strlen(payload), &obj, &why);
 	char label[128];
 
-	snprintf(label, sizeof(label), "chamber led '%s'", esc(payload, strlen(payload)));
+	snprintf(label, sizeof(label), "chamber led '%s'", tap_esc(payload, strlen(payload)));
 	check(rc, obj, &why, want, label);
 }
 
@@ -641,7 +619,7 @@ static void host_len(const char *payload, size_t len, const char *want)
 	enum dcre_err rc = dcre_convert_host_info(payload, len, &obj, &why);
 	char label[128];
 
-	snprintf(label, sizeof(label), "host info '%s'", esc(payload, len));
+	snprintf(label, sizeof(label), "host info '%s'", tap_esc(payload, len));
 	check(rc, obj, &why, want, label);
 }
 

@@ -9,28 +9,6 @@
 #include "number.h"
 #include "tap.h"
 
-/* Printable form of test text for TAP labels (rotating static buffers). */
-static const char *esc(const char *s, size_t len)
-{
-	static char bufs[4][200];
-	static int k;
-	char *b = bufs[k++ & 3], *o = b;
-	size_t i;
-
-	if (!s)
-		return "(null)";
-	for (i = 0; i < len && o < b + sizeof(bufs[0]) - 8; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			*o++ = (char)c;
-		else
-			o += snprintf(o, 8, "\\x%02x", c);
-	}
-	*o = '\0';
-	return b;
-}
-
 /* ---- decimal integer ---- */
 
 static void int_ok(const char *text, size_t len, const char *want, const char *label)
@@ -51,8 +29,8 @@ static void int_bad(const char *text, size_t len, const char *label)
 	tap_ok(d == NULL, "int %s leaves digits unset", label);
 }
 
-#define INT_OK(t, w) int_ok(t, strlen(t), w, esc(t, strlen(t)))
-#define INT_BAD(t) int_bad(t, strlen(t), esc(t, strlen(t)))
+#define INT_OK(t, w) int_ok(t, strlen(t), w, tap_esc(t, strlen(t)))
+#define INT_BAD(t) int_bad(t, strlen(t), tap_esc(t, strlen(t)))
 
 static void test_parse_int(void)
 {
@@ -138,9 +116,9 @@ static void dbl_bad(const char *text, size_t len, enum dcre_err want, const char
 	tap_ok(v == -12345.0, "number %s leaves value untouched", label);
 }
 
-#define DBL_OK(t, w) dbl_ok(t, strlen(t), w, esc(t, strlen(t)))
-#define DBL_BAD(t) dbl_bad(t, strlen(t), DCRE_EINVAL, esc(t, strlen(t)))
-#define DBL_RANGE(t) dbl_bad(t, strlen(t), DCRE_ERANGE, esc(t, strlen(t)))
+#define DBL_OK(t, w) dbl_ok(t, strlen(t), w, tap_esc(t, strlen(t)))
+#define DBL_BAD(t) dbl_bad(t, strlen(t), DCRE_EINVAL, tap_esc(t, strlen(t)))
+#define DBL_RANGE(t) dbl_bad(t, strlen(t), DCRE_ERANGE, tap_esc(t, strlen(t)))
 
 static void test_parse_double(void)
 {
@@ -204,9 +182,9 @@ static void hex_is(const char *text, bool neg, bool ovf, uint64_t want)
 	struct dcre_hexid h = {true, true, 77};
 	enum dcre_err rc = dcre_number_parse_hex(text, &h);
 
-	tap_is_int(rc, DCRE_OK, "hex accepts '%s'", esc(text, strlen(text)));
+	tap_is_int(rc, DCRE_OK, "hex accepts '%s'", tap_esc(text, strlen(text)));
 	tap_ok(h.value == want && h.negative == neg && h.overflow == ovf,
-	       "hex '%s' -> neg=%d ovf=%d value=%#llx", esc(text, strlen(text)), h.negative,
+	       "hex '%s' -> neg=%d ovf=%d value=%#llx", tap_esc(text, strlen(text)), h.negative,
 	       h.overflow, (unsigned long long)h.value);
 }
 
@@ -215,7 +193,7 @@ static void hex_bad(const char *text)
 	struct dcre_hexid h;
 
 	tap_is_int(dcre_number_parse_hex(text, &h), DCRE_EINVAL, "hex rejects '%s'",
-	           esc(text, strlen(text)));
+	           tap_esc(text, strlen(text)));
 }
 
 static void test_parse_hex(void)

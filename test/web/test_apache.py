@@ -170,14 +170,6 @@ def main():
                 W.curl(tls + P13 + '/read/thermistor/rack_1/00000001/01ff', cacert=ca,
                        user='alice:alice-secret'), None, 'TLS read as alice'))
 
-        def tls_untrusted():
-            r = W.curl(tls + P13 + '/test', user='alice:alice-secret')
-            assert r.rc == 60 and r.status == 0, 'certificate of the test CA accepted without it: %r' % r
-
-        def plain_to_tls_port():
-            r = W.curl('http://127.0.0.1:%d%s/test' % (https_port, P13), user='alice:alice-secret')
-            assert r.status != 200 and b'"status"' not in r.body, 'plain HTTP on the TLS port: %r' % r
-
         def ldap_auth():
             r = W.curl(tls + P13 + '/test', cacert=ca)
             assert r.status == 401 and r.header('WWW-Authenticate'), 'no credentials: %r' % r
@@ -242,8 +234,7 @@ def main():
         R.check('plain HTTP: /test and reads through Apache mod_proxy_fcgi', plain_test_and_read)
         R.check('the raw request target reaches the service (%2F, JSON 404 and 500)', raw_target)
         R.check('HTTPS with the test CA (curl --cacert): /test and a read as an operator', tls_operator)
-        R.check('HTTPS: the certificate is not trusted without the test CA', tls_untrusted)
-        R.check('plain HTTP to the TLS port fails', plain_to_tls_port)
+        W.check_tls_refusals(R, tls, https_port, 'alice:alice-secret')
         R.check('LDAP: 401 without credentials and with a wrong password, 403 for a non-operator, '
                 '200 for an operator', ldap_auth)
         R.check('the service gets the raw REQUEST_URI and the LDAP uid as REMOTE_USER, not the '

@@ -92,14 +92,6 @@ def main():
                        user='alice:alice-secret')
             W.expect_curl_ok(r, {'status': 'ok'}, 'TLS by IP address')
 
-        def tls_untrusted():
-            r = W.curl(tls + P13 + '/test', user='alice:alice-secret')
-            assert r.rc == 60 and r.status == 0, 'certificate of the test CA accepted without it: %r' % r
-
-        def plain_to_tls_port():
-            r = W.curl('http://127.0.0.1:%d%s/test' % (https_port, P13), user='alice:alice-secret')
-            assert r.status != 200 and b'"status"' not in r.body, 'plain HTTP on the TLS port: %r' % r
-
         def basic_auth():
             r = W.curl(tls + P13 + '/test', cacert=ca)
             assert r.status == 401 and r.header('WWW-Authenticate'), 'no credentials: %r' % r
@@ -156,8 +148,7 @@ def main():
         R.check('plain HTTP: thermistor read (1.3 and 1.2) through nginx', plain_read)
         R.check('plain HTTP: the service answers 404 and 400 with JSON', plain_errors_json)
         R.check('HTTPS with the test CA (curl --cacert): /test and a read', tls_ok)
-        R.check('HTTPS: the certificate is not trusted without the test CA', tls_untrusted)
-        R.check('plain HTTP to the TLS port fails', plain_to_tls_port)
+        W.check_tls_refusals(R, tls, https_port, 'alice:alice-secret')
         R.check('Basic auth: 401 without and with wrong credentials, 200 with the right ones', basic_auth)
         def rejected_request_json():
             # a request line nginx refuses (bad escape) is answered by the service's JSON 400,

@@ -470,6 +470,21 @@ def expect_curl_ok(r, expected=None, what=''):
 THERMISTOR_VALUES = {H.thermistor(a) for a in (656, 650, 662, 653)}
 
 
+def check_tls_refusals(R, tls_url, https_port, user):
+    """The two TLS checks every web server passes: its certificate is refused without the
+    test CA, and plain HTTP to the TLS port gets no service answer."""
+    def untrusted():
+        r = curl(tls_url + P13 + '/test', user=user)
+        assert r.rc == 60 and r.status == 0, 'certificate of the test CA accepted without it: %r' % r
+
+    def plain_to_tls_port():
+        r = curl('http://127.0.0.1:%d%s/test' % (https_port, P13), user=user)
+        assert r.status != 200 and b'"status"' not in r.body, 'plain HTTP on the TLS port: %r' % r
+
+    R.check('HTTPS: the certificate is not trusted without the test CA', untrusted)
+    R.check('plain HTTP to the TLS port fails', plain_to_tls_port)
+
+
 def check_thermistor(body, what=''):
     assert set(body) == {'temperature_c'} and float(body['temperature_c']) in THERMISTOR_VALUES, \
         '%s: %r' % (what, body)
