@@ -15,8 +15,6 @@
 #include "number.h"
 #include "scancache.h"
 
-#define PLC_RACK "vapor_plc_rack"
-
 /* Lower-cased copy; caller frees. */
 static char *lower(const char *s)
 {
@@ -306,7 +304,8 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", jobs[i].why.text);
 			continue;
 		}
-		cJSON *rack = rack_of(racks, b->bridge ? b->bridge->rack_id : PLC_RACK);
+		cJSON *rack =
+		    rack_of(racks, b->bridge ? b->bridge->rack_id : ctx->cfg->plc.rack_id);
 		while ((it = cJSON_DetachItemFromArray(jobs[i].boards, 0)))
 			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"), it);
 		cJSON_Delete(jobs[i].boards);
@@ -469,6 +468,85 @@ static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_rout
 
 /* ---- device commands ---- */
 
+/* The device type the valid scan cache records for a PLC device, or NULL.
+ * Caller frees. */
+static char *cached_plc_type(struct dcre_ctx *ctx, const struct dcre_target *t)
+{
+	cJSON *doc = dcre_scancache_load(ctx->cfg->scan_cache.file, ctx->cfg->scan_cache.timeout);
+	cJSON *rack, *b, *d;
+	char dev[8], *found = NULL;
+
+	snprintf(dev, sizeof(dev), "%04x", t->device);
+	cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))
+	{
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
+		{
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(b, "board_id"));
+			const char *be = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
+			if (!id || !be || strcmp(id, t->board_hex) != 0 || strcmp(be, "plc") != 0)
+				continue;
+			cJSON_ArrayForEach(d, cJSON_GetObjectItem(b, "devices"))
+			{
+				const char *did =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
+				const char *type =
+				    cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_type"));
+				if (!found && did && type && strcmp(did, dev) == 0)
+					found = dcre_xstrdup(type);
+			}
+		}
+	}
+	cJSON_Delete(doc);
+	return found;
+}
+
+/* Which routes a PLC device type serves, for the hint below (the bus is
+ * silent when the packet's type does not match the device, emulator.md §4). */
+static void route_for_type(const char *type, char *route, size_t size)
+{
+	if (strcmp(type, "power") == 0 || strcmp(type, "vapor_rectifier") == 0)
+		snprintf(route, size, "/power/...");
+	else if (strcmp(type, "system") == 0)
+		snprintf(route, size, "/asset/... or /boot_target/...");
+	else if (strcmp(type, "led") == 0 || strcmp(type, "vapor_led") == 0)
+		snprintf(route, size, "/led/...");
+	else if (strcmp(type, "fan_speed") == 0 || strcmp(type, "vapor_fan") == 0)
+		snprintf(route, size, "/read/%s/... or /fan/...", type);
+	else
+		snprintf(route, size, "/read/%s/...", type);
+}
+
+/* A PLC device command got no answer (e, msg). When the scan cache knows
+ * the device and its type does not serve this command, say so: a wrong
+ * route is the usual cause of silence. sends: the device types the command
+ * reaches, separated by '|'. The error code stays. */
+static enum dcre_err explain_silence(struct dcre_ctx *ctx, const struct dcre_backend *b,
+                                     const struct dcre_target *t, const char *sends,
+                                     enum dcre_err e, struct dcre_msg *msg)
+{
+	if (e != DCRE_ETIMEDOUT || b != ctx->plc || t->device_name)
+		return e;
+	char *type = cached_plc_type(ctx, t);
+	if (!type)
+		return e;
+	size_t n = strlen(type);
+	for (const char *p = sends; *p;) {
+		size_t len = strcspn(p, "|");
+		if (len == n && strncmp(p, type, n) == 0) {
+			free(type);
+			return e;
+		}
+		p += len + (p[len] == '|');
+	}
+	char route[64], was[DCRE_MSG_MAX];
+	route_for_type(type, route, sizeof(route));
+	snprintf(was, sizeof(was), "%s", msg->text);
+	dcre_msg_set(msg, e, "device %04x of board %s is %s %s device; use %s (%s)", t->device,
+	             t->board_hex, strchr("aeiou", type[0]) ? "an" : "a", type, route, was);
+	free(type);
+	return e;
+}
+
 static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_match *m,
                                  cJSON **out, struct dcre_msg *msg)
 {
@@ -498,6 +576,11 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 		return e;
 	char *type = lower(m->var[DCRE_VAR_TYPE]);
 	e = b->ops->read ? b->ops->read(b, &t, type, out, msg) : unsupported("read", b, &t, msg);
+	/* a fan_speed packet also reaches a vapor_fan device */
+	char sends[64];
+	snprintf(sends, sizeof(sends), "%s%s", type,
+	         strcmp(type, "fan_speed") == 0 ? "|vapor_fan" : "");
+	e = explain_silence(ctx, b, &t, sends, e, msg);
 	free(type);
 	return e;
 }
@@ -521,7 +604,7 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 	e = b->ops->power ? b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg)
 	                  : unsupported("power", b, &t, msg);
 	free(type);
-	return e;
+	return explain_silence(ctx, b, &t, "power|vapor_rectifier|vapor_battery", e, msg);
 }
 
 static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
@@ -538,7 +621,7 @@ static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_mat
 		                    t.board_hex);
 	if (!b->ops->asset)
 		return unsupported("asset", b, &t, msg);
-	return b->ops->asset(b, &t, out, msg);
+	return explain_silence(ctx, b, &t, "system", b->ops->asset(b, &t, out, msg), msg);
 }
 
 static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -567,7 +650,8 @@ static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_rou
 	}
 	if (!b->ops->boot_target)
 		return unsupported("boot_target", b, &t, msg);
-	return b->ops->boot_target(b, &t, target, out, msg);
+	return explain_silence(ctx, b, &t, "system", b->ops->boot_target(b, &t, target, out, msg),
+	                       msg);
 }
 
 static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -626,7 +710,8 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)", state,
 		                    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
 	if (!color)
-		return b->ops->led ? b->ops->led(b, &t, state, out, msg)
+		return b->ops->led ? explain_silence(ctx, b, &t, "led",
+		                                     b->ops->led(b, &t, state, out, msg), msg)
 		                   : unsupported("led", b, &t, msg);
 
 	/* 1.3 chamber LED: state, colour, blink checked in that order */
@@ -657,7 +742,8 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		                    blink);
 	if (!b->ops->chamber_led)
 		return unsupported("chamber_led", b, &t, msg);
-	return b->ops->chamber_led(b, &t, st, co, bl, out, msg);
+	return explain_silence(ctx, b, &t, "vapor_led",
+	                       b->ops->chamber_led(b, &t, st, co, bl, out, msg), msg);
 }
 
 static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
@@ -681,7 +767,10 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "10000 rpm)",
 			                    speed);
 	}
-	return b->ops->fan ? b->ops->fan(b, &t, speed, out, msg) : unsupported("fan", b, &t, msg);
+	if (!b->ops->fan)
+		return unsupported("fan", b, &t, msg);
+	return explain_silence(ctx, b, &t, "fan_speed|vapor_fan",
+	                       b->ops->fan(b, &t, speed, out, msg), msg);
 }
 
 static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,

@@ -32,6 +32,7 @@ static void plc_defaults(struct dcre_plc_config *p)
 	p->present = true;
 	p->enabled = true;
 	p->hardware_type = DCRE_HW_EMULATOR;
+	p->rack_id = dcre_xstrdup("vapor_plc_rack");
 	p->device = dcre_xstrdup("/dev/ttyAMA0");
 	p->baud = 115200;
 	p->lockfile = dcre_xstrdup("/run/opendcre/plc.lock");
@@ -85,7 +86,7 @@ static void load_plc(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_plc
 	static const char *const keys[] = {
 	    "enabled", "hardware_type", "device",     "baud",        "lockfile",
 	    "timeout", "retry_limit",   "time_slice", "mac_address", "board_id_range",
-	    "gpio",    "modem_reg0",    "modem_reg1", NULL};
+	    "gpio",    "modem_reg0",    "modem_reg1", "rack_id",     NULL};
 	const cJSON *v;
 
 	if (!cJSON_IsObject(s)) {
@@ -103,6 +104,22 @@ static void load_plc(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_plc
 		else
 			dcre_cfg_problem(ld, "plc.hardware_type",
 			                 "must be \"emulator\" or \"rpi_hat\"");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(s, "rack_id");
+	if (v) {
+		bool ok =
+		    cJSON_IsString(v) && v->valuestring[0] != '\0' && strlen(v->valuestring) <= 64;
+		for (const char *c = ok ? v->valuestring : ""; *c; c++)
+			if ((unsigned char)*c <= 0x20 || *c == '/' || *c == '%' || *c == 0x7f)
+				ok = false;
+		if (ok) {
+			free(p->rack_id);
+			p->rack_id = dcre_xstrdup(v->valuestring);
+		} else {
+			dcre_cfg_problem(ld, "plc.rack_id",
+			                 "must be a text of 1 to 64 characters without spaces, "
+			                 "control characters, '/' or '%%'");
+		}
 	}
 	dcre_cfg_get_path(ld, s, "plc", "device", &p->device);
 	v = cJSON_GetObjectItemCaseSensitive(s, "baud");
@@ -291,6 +308,7 @@ void dcre_config_free(struct dcre_config *cfg)
 	free(cfg->path);
 	free(cfg->plc.device);
 	free(cfg->plc.lockfile);
+	free(cfg->plc.rack_id);
 	free(cfg->plc.gpio.chip);
 	free(cfg->scan_cache.file);
 	free(cfg->log.file);

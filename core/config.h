@@ -20,6 +20,7 @@ struct dcre_plc_config {
 	bool present; /* a plc section (or --serial) exists */
 	bool enabled;
 	enum dcre_hw_type hardware_type;
+	char *rack_id; /* the PLC boards' rack in the 1.3 API */
 	char *device;
 	int baud;
 	char *lockfile;

@@ -532,9 +532,13 @@ static enum dcre_err parse_board(struct loader *ld, const cJSON *j, struct emu_b
 			return rc;
 	}
 
+	/* OpenDCRE's own data files have boards that only answer scans: no
+	 * "devices" key means no devices (silence for device commands). */
 	devs = get(j, "devices");
-	if (!devs)
-		return fail(ld, "missing key \"devices\"");
+	if (!devs) {
+		b->devices = dcre_xcalloc(1, sizeof(*b->devices));
+		return DCRE_OK;
+	}
 	old = push_key(ld, "devices");
 	if (!cJSON_IsArray(devs)) {
 		rc = fail(ld, "wrong type: expected a list of devices, got %s", jtype(devs));

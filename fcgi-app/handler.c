@@ -8,42 +8,13 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "json_out.h"
 #include "log.h"
 #include "number.h"
 #include "route.h"
 #include "url.h"
 
 #define MAX_BODY_DRAIN (1024 * 1024)
-
-/* Sort object keys alphabetically, recursively (api.md §1). */
-static void sort_keys(cJSON *node)
-{
-	if (!node)
-		return;
-	for (cJSON *c = node->child; c; c = c->next)
-		sort_keys(c);
-	if (!cJSON_IsObject(node) || !node->child)
-		return;
-	/* insertion sort of the child list */
-	cJSON *sorted = NULL;
-	cJSON *c = node->child;
-	while (c) {
-		cJSON *next = c->next;
-		cJSON **pp = &sorted;
-		while (*pp && strcmp((*pp)->string, c->string) <= 0)
-			pp = &(*pp)->next;
-		c->next = *pp;
-		*pp = c;
-		c = next;
-	}
-	cJSON *prev = NULL;
-	for (cJSON *p = sorted; p; p = p->next) {
-		p->prev = prev;
-		prev = p;
-	}
-	sorted->prev = prev; /* cJSON keeps the last element in child->prev */
-	node->child = sorted;
-}
 
 static const char *status_text(int status)
 {
@@ -67,9 +38,7 @@ static void reply(FCGX_Request *req, int status, const char *allow, cJSON *body)
 	size_t len = 0;
 
 	if (body) {
-		sort_keys(body);
-		text = cJSON_PrintUnformatted(body);
-		len = strlen(text);
+		text = dcre_json_print(body, &len);
 	}
 	char head[256];
 	int n = snprintf(head, sizeof(head),

@@ -8,22 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-pkgs=(meson ninja-build pkg-config gcc libc6-dev python3
-      libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev
-      nginx-light spawn-fcgi clang-format
-      openipmi ipmitool freeipmi-tools
-      openssl curl apache2 lighttpd slapd systemd)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "run-tests: installing ${missing[*]}"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -q
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-fi
+# shellcheck source=../etc/packages.sh
+. "$root/etc/packages.sh"
+dcre_install --recommends build test
 
 run_suite() { # build-dir, meson setup options...
 	local dir=$1

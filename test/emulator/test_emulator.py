@@ -785,7 +785,6 @@ INVALID = [
      "boards[0].firmware_version: wrong type"),
     (doc({"board_id": "1", "firmware_version": [1, 300], "devices": []}),
      "boards[0].firmware_version[1]: raw byte 300 out of range"),
-    (doc({"board_id": "1", "firmware_version": "v"}), "boards[0]: missing key \"devices\""),
     (doc(board([dev(device_type="toaster", read=READ_OK)])),
      "boards[0].devices[0].device_type: unknown device type \"toaster\""),
     (doc(board([{"device_id": "1", "read": READ_OK}])),
@@ -902,6 +901,27 @@ def test_unknown_keys_warn(_):
         assert path + want in err, "%r not in %s" % (want, err)
 
 
+def test_board_without_devices(_):
+    """OpenDCRE's own data files have boards with raw_data and no "devices"
+    key: they load, answer scans and version, and are silent for device
+    commands, as with the original emulator."""
+    d = mkdtemp()
+    path = os.path.join(d, "scan-only.json")
+    dumps = [[1, 10, 1, 0x9C, 0, 0, 0, 3, 0, 1, 0x9C, 0xC3, 4]]
+    with open(path, "w") as f:
+        f.write(json.dumps({"boards": [
+            {"board_id": "00000003", "firmware_version": "scan only", "raw_data": [dumps]},
+            {"board_id": "99", "firmware_version": "SYNC", "devices": []}]}))
+    e = Emu(path)
+    e.check(NONE, 3, 0xFFFF, b"V", val("scan only"))
+    e.send(frame(5, 0xFF, 3, 0xFFFF, b"D"))
+    e.expect(bytes(dumps[0]), "raw_data dump of the scan-only board")
+    e.sync("raw dump")
+    for typ, data in ((THERMISTOR, b"R"), (POWER, b"P?"), (LED, b"W1"), (SYSTEM, b"A")):
+        e.check(typ, 3, 1, data, None, "device command to a board without devices")
+    e.stop()
+
+
 TESTS = [
     (test_item_kinds, items_emu),
     (test_numbers, items_emu),
@@ -930,6 +950,7 @@ TESTS = [
     (test_invalid_files, None),
     (test_boundaries, None),
     (test_unknown_keys_warn, None),
+    (test_board_without_devices, None),
 ]
 
 
