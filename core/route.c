@@ -165,6 +165,17 @@ static void power_vars(struct dcre_route_match *m)
 		v[DCRE_VAR_ACTION] = "status";
 }
 
+bool dcre_route_info(size_t i, struct dcre_route_info *out)
+{
+	if (i >= sizeof(routes) / sizeof(routes[0]))
+		return false;
+	*out = (struct dcre_route_info){.api = routes[i].api,
+	                                .op = routes[i].op,
+	                                .post = (routes[i].methods & POST) != 0,
+	                                .pattern = routes[i].pattern};
+	return true;
+}
+
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
                                         struct dcre_route_match *m)
 {

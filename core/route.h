@@ -69,6 +69,18 @@ enum dcre_api dcre_route_api_raw(const char *target);
  * dcre_power_action), compared exactly or ignoring case; -1 if none. */
 int dcre_route_power_action(const char *s, bool any_case);
 
+/* One row of the route table, for listings (the API reference check). */
+struct dcre_route_info {
+	enum dcre_api api;
+	enum dcre_op op;
+	bool post;           /* POST too; every route takes GET, HEAD and OPTIONS */
+	const char *pattern; /* "opendcre/1.3/scan/{rack}": segments, '{name}' a variable; static */
+};
+
+/* Row i of the route table, in matching order; false when i is past the
+ * end. */
+bool dcre_route_info(size_t i, struct dcre_route_info *out);
+
 /* Match method + path. HEAD is treated as GET. m->var point into p. */
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
                                         struct dcre_route_match *m);

@@ -2,6 +2,7 @@
 /* Route table: every route of both API versions, literal-over-variable,
  * segment counts, methods (api.md §2.3, §2.4, §5). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "route.h"
 #include "tap.h"
@@ -156,5 +157,29 @@ int main(void)
 	dcre_path_free(&p);
 	tap_is_int(dcre_route_api_raw("//opendcre//1.2/x%zz"), DCRE_API_12, "raw prefix 1.2");
 	tap_is_int(dcre_route_api_raw("/opendcre/1.3/x%zz"), DCRE_API_13, "raw prefix 1.3");
+
+	/* dcre_route_info lists the table the matcher uses: each row, its
+	 * variables given the value "1", matches as itself */
+	struct dcre_route_info ri;
+	size_t n = 0;
+	for (; dcre_route_info(n, &ri); n++) {
+		char target[128] = "/", *o = target + 1;
+		for (const char *s = ri.pattern; *s; s++) {
+			if (*s == '{') {
+				*o++ = '1';
+				s = strchr(s, '}');
+			} else {
+				*o++ = *s;
+			}
+		}
+		*o = '\0';
+		enum dcre_route_result r = route(target, "OPTIONS", &m);
+		tap_ok(r == DCRE_ROUTE_OPTIONS && m.api == ri.api && m.op == ri.op &&
+		           (strstr(m.allow, "POST") != NULL) == ri.post,
+		       "route %zu (%s) matches as listed", n, ri.pattern);
+	}
+	tap_ok(n == 42, "dcre_route_info lists %zu routes", n);
+	tap_ok(!dcre_route_info(n, &ri) && !dcre_route_info((size_t)-1, &ri),
+	       "dcre_route_info is false past the end");
 	return tap_done();
 }
