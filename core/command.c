@@ -576,10 +576,12 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 		return e;
 	char *type = lower(m->var[DCRE_VAR_TYPE]);
 	e = b->ops->read ? b->ops->read(b, &t, type, out, msg) : unsupported("read", b, &t, msg);
-	/* a fan_speed packet also reaches a vapor_fan device */
-	char sends[64];
-	snprintf(sends, sizeof(sends), "%s%s", type,
-	         strcmp(type, "fan_speed") == 0 ? "|vapor_fan" : "");
+	/* a fan_speed packet also reaches a vapor_fan device; power and system
+	 * devices answer their own routes, never a read */
+	char sends[64] = "";
+	if (strcmp(type, "power") != 0 && strcmp(type, "system") != 0)
+		snprintf(sends, sizeof(sends), "%s%s", type,
+		         strcmp(type, "fan_speed") == 0 ? "|vapor_fan" : "");
 	e = explain_silence(ctx, b, &t, sends, e, msg);
 	free(type);
 	return e;

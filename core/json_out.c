@@ -192,6 +192,7 @@ char *dcre_json_print(const cJSON *doc, size_t *len)
 	reserve(&o, 0);
 	o.buf[0] = '\0';
 	value(&o, doc, 0);
+	put(&o, "\n", 1);
 	if (len)
 		*len = o.len;
 	return o.buf;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The answer text of a JSON document, as OpenDCRE's Flask service wrote it:
  * object keys sorted, two-space indentation (Python's
- * json.dumps(indent=2, sort_keys=True) layout, UTF-8 kept as is). */
+ * json.dumps(indent=2, sort_keys=True) layout, UTF-8 kept as is), ending in
+ * a newline. */
 #ifndef DCRE_JSON_OUT_H
 #define DCRE_JSON_OUT_H
 
