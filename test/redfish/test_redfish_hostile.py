@@ -5,8 +5,8 @@ to a server is one operation with one deadline (4 x timeout) and at most 64 HTTP
 With timeout 0.3 s and one worker:
 
 * the reproduction of the issue (64 pages x 3 collections, a ContainedBy chain of 16, 3
-  redirects on every GET, a second discovery after a 404): a live scan ends within the
-  deadline with 500 naming the request cap;
+  redirects on every GET, a second discovery after a 404, 15 ms per answer): a live scan ends
+  within the deadline with 500 naming the request cap (or the deadline, on a slow machine);
 * endless collection pages, an endless ContainedBy chain behind redirects -> 500 naming the
   request cap, within the deadline;
 * a redirect loop -> 500 "too many redirects", within the deadline;
@@ -77,7 +77,7 @@ def main():
         return h
     try:
         certs = RH.make_certs(tmp)
-        repro = mk('repro', hostile_pages=63, hostile_chain=16, hostile_redirects=3)
+        repro = mk('repro', hostile_pages=63, hostile_chain=16, hostile_redirects=3, answer_delay=0.015)
         pages = mk('pages', hostile_pages=-1)
         chain = mk('chain', hostile_chain=-1, hostile_redirects=3)
         loop = mk('loop', hostile_redirects=-1)
@@ -115,12 +115,14 @@ def run_repro(h, repro):
     def scan():
         r, dt = timed(h, P13 + '/scan/force')
         # the only server failed: the scan fails (500) naming why
-        H.expect_error(r, 500, '1.3', contains=['Redfish board 70000000', CAP], what='scan/force')
+        H.expect_error(r, 500, '1.3', contains=['Redfish board 70000000'], what='scan/force')
+        m = r.json()['message']
+        assert CAP in m or "the operation's deadline of %g s" % DEADLINE in m, m
         n = len(repro.stats()['requests'])
         H.log('issue 11 reproduction: live scan of one server: %.2f s, %d HTTP requests' % (dt, n))
         assert n <= 64, '%d HTTP requests' % n
         assert dt <= DEADLINE + SLACK, 'the scan took %.2f s (deadline %.1f s)' % (dt, DEADLINE)
-    R.check('issue 11 reproduction: scan-all ends within the deadline, 500 naming the request cap',
+    R.check('issue 11 reproduction: scan-all ends within the deadline, 500 naming the cap or deadline',
             scan)
 
 
