@@ -10,8 +10,8 @@ With timeout 0.3 s and one worker:
 * endless collection pages, an endless ContainedBy chain behind redirects -> 500 naming the
   request cap, within the deadline;
 * a redirect loop -> 500 "too many redirects", within the deadline;
-* slow answers (each shorter than the timeout) -> 500 naming the operation's deadline, after
-  about the deadline and not much later;
+* slow answers (0.3 s each, shorter than that server's timeout of 0.5 s) -> 500 naming the
+  operation's deadline (2 s), after about the deadline and not much later;
 * a service whose strings are not UTF-8 -> every answer is valid UTF-8 JSON;
 * the same worker serves throughout.
 """
@@ -30,6 +30,8 @@ TIMEOUT = 0.3
 DEADLINE = 4 * TIMEOUT       # rf_backend.c RF_OP_TIMEOUTS
 SLACK = 0.8                  # process and TLS overhead allowed beyond a deadline (ASan builds)
 CAP = 'at most 64 per operation'
+SLOW_TIMEOUT = 0.5
+SLOW_DEADLINE = 4 * SLOW_TIMEOUT
 
 
 def timed(h, uri):
@@ -81,10 +83,12 @@ def main():
         pages = mk('pages', hostile_pages=-1)
         chain = mk('chain', hostile_chain=-1, hostile_redirects=3)
         loop = mk('loop', hostile_redirects=-1)
-        slow = mk('slow', answer_delay=0.25)
+        slow = mk('slow', answer_delay=0.3)
         utf8 = mk('utf8', bad_utf8=True)
         h1 = harness('rf-hostile-repro', [RH.server_entry(repro, hostnames=['repro'])])
-        h2 = harness('rf-hostile', [RH.server_entry(s, hostnames=[s.name])
+        # the slow server: 0.3 s answers, timeout 0.5 s (margin for ASan builds)
+        h2 = harness('rf-hostile', [RH.server_entry(s, hostnames=[s.name],
+                                                    **({'timeout': SLOW_TIMEOUT} if s is slow else {}))
                                     for s in (pages, chain, loop, slow, utf8)])
     except Exception as e:
         R.fail('set-up', e)
@@ -138,13 +142,13 @@ def run(h, pages, chain, loop, slow, utf8):
             DEADLINE + SLACK)
     R.check('redirect loop -> 500 "too many redirects", within the deadline', fails, h,
             P13 + '/scan/r/loop', ['Redfish board 70000002', 'too many redirects'], DEADLINE + SLACK)
-    R.check('slow answers (0.25 s each, timeout 0.3 s) -> 500 naming the deadline, at the deadline',
+    R.check('slow answers (0.3 s each, timeout 0.5 s) -> 500 naming the deadline, at the deadline',
             fails, h, P13 + '/scan/r/slow',
-            ['Redfish board 70000003', "the operation's deadline of %g s passed" % DEADLINE],
-            DEADLINE + SLACK, DEADLINE - 0.35)
+            ['Redfish board 70000003', "the operation's deadline of %g s passed" % SLOW_DEADLINE],
+            SLOW_DEADLINE + SLACK, SLOW_DEADLINE - 0.35)
     R.check('  the same for a read (one deadline again, not one per request)', fails, h,
-            P12 + '/read/temperature/70000003/0004', ["the operation's deadline of %g s" % DEADLINE],
-            DEADLINE + SLACK, DEADLINE - 0.35)
+            P12 + '/read/temperature/70000003/0004', ["the operation's deadline of %g s" % SLOW_DEADLINE],
+            SLOW_DEADLINE + SLACK, SLOW_DEADLINE - 0.35)
 
     uris = [P13 + '/scan/r/utf8', P13 + '/read/temperature/r/utf8/0004', P13 + '/power/r/utf8/0100',
             P12 + '/power/70000004/0100', P13 + '/led/r/utf8/0300', P13 + '/boot_target/r/utf8/0200',
