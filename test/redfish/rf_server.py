@@ -32,6 +32,17 @@ Fault kinds (per method and path, `count` times, -1 = persistent):
     status {status, body: redfish|html|empty|text, retry_after}
     redirect {status: 307|308, location}
     empty_page                 a collection page with no members and a nextLink to the real one
+
+Hostile options (a service built to hold a client; -1 = without end):
+    hostile_pages N            Systems, Chassis and Managers: N empty pages, each with a
+                               Members@odata.nextLink to the next, before the real members
+    hostile_chain N            the first chassis has no Thermal/Power but a Links.ContainedBy
+                               chain of N more chassis; the last links the real Thermal/Power
+    hostile_redirects N        every GET below /redfish/v1/ is first redirected (307) to itself
+                               N times
+    answer_delay S             every /redfish request answered S seconds late
+    bad_utf8                   strings of the resources (PowerState, IndicatorLED, boot target,
+                               asset fields, sensor names) carry bytes that are not UTF-8
 """
 
 import argparse
@@ -65,7 +76,15 @@ DEFAULT_OPTIONS = {
     'legacy_fans': False,          # Thermal Fans with FanName/ReadingRPM (Thermal v1.0)
     'page_size': 0,                # > 0: collections paged with Members@odata.nextLink
     'redfish_root': True,          # False: /redfish answers 404 (clients fall back to /redfish/v1)
+    'hostile_pages': 0,            # see "Hostile options" above
+    'hostile_chain': 0,
+    'hostile_redirects': 0,
+    'answer_delay': 0.0,
+    'bad_utf8': False,
 }
+
+# bad_utf8: markers put into strings, replaced by raw bytes when the answer is sent
+BAD_BYTES = ((b'%%FF%%', b'\xff'), (b'%%C0%%', b'\xc0'), (b'%%FE%%', b'\xfe'))
 
 USERS = {
     'admin': ('secret', 'Administrator'),
@@ -411,6 +430,8 @@ class Service:
         if path in self.colls:
             return None                          # collections are paged by the caller
         r = self.res.get(path)
+        if r is None and self.opt('hostile_chain') and path.startswith('/redfish/v1/Chassis/Up'):
+            r = self.chain_link(path)
         if r is None:
             for s in self.sessions.values():
                 if s['path'] == path:
@@ -426,12 +447,57 @@ class Service:
                 for pc in r.get('PowerControl', []):
                     if pc.get('PowerConsumedWatts') is not None:
                         pc['PowerConsumedWatts'] = 0
+        chain = int(self.opt('hostile_chain'))
+        first = (self.colls.get('/redfish/v1/Chassis') or [None])[0]
+        if chain and path == first:
+            r.pop('Thermal', None)
+            r.pop('Power', None)
+            r.setdefault('Links', {})['ContainedBy'] = _link('/redfish/v1/Chassis/Up1')
+        if self.opt('bad_utf8'):
+            self.spoil(r)
         if path.endswith('/Thermal') and self.opt('legacy_fans'):
             for f in r.get('Fans', []):
                 f['FanName'] = f.pop('Name')
                 f['ReadingRPM'] = f.pop('Reading')
                 f.pop('ReadingUnits', None)
         return r
+
+    def chain_link(self, path):
+        """Chassis UpK of the hostile ContainedBy chain."""
+        try:
+            k = int(path[len('/redfish/v1/Chassis/Up'):])
+        except ValueError:
+            return None
+        n = int(self.opt('hostile_chain'))
+        if k < 1 or (n >= 0 and k > n):
+            return None
+        c = {'@odata.type': '#Chassis.v1_14_0.Chassis', 'Id': 'Up%d' % k, 'Name': 'Enclosure %d' % k,
+             'ChassisType': 'Enclosure', 'Status': _status(), 'Links': {}}
+        if n < 0 or k < n:
+            c['Links']['ContainedBy'] = _link('/redfish/v1/Chassis/Up%d' % (k + 1))
+        else:
+            real = self.res[self.colls['/redfish/v1/Chassis'][0]]
+            for key in ('Thermal', 'Power'):
+                if key in real:
+                    c[key] = real[key]
+        return c
+
+    @staticmethod
+    def spoil(r):
+        """bad_utf8: the strings a client copies into its answers get non-UTF-8 bytes."""
+        for k in ('PowerState', 'Manufacturer', 'SerialNumber', 'IndicatorLED', 'Model'):
+            if isinstance(r.get(k), str):
+                v = r[k]
+                r[k] = v[:1] + '%%FF%%' + v[1:] + '%%C0%%'
+        boot = r.get('Boot')
+        if isinstance(boot, dict) and isinstance(boot.get('BootSourceOverrideTarget'), str):
+            boot['BootSourceOverrideTarget'] += '%%FE%%'
+        for arr in ('Temperatures', 'Fans', 'Voltages', 'PowerSupplies'):
+            for e in r.get(arr) or []:
+                if isinstance(e.get('Name'), str):
+                    e['Name'] += ' %%FF%%'
+                if isinstance(e.get('Status'), dict) and isinstance(e['Status'].get('Health'), str):
+                    e['Status']['Health'] += '%%C0%%'
 
     def collection_view(self, path, members, otype=None, name=None, skip=0, empty_page=False):
         size = int(self.opt('page_size'))
@@ -510,6 +576,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = b''
         else:
             data = json.dumps(body, indent=1, sort_keys=True).encode()
+        if self.svc.opt('bad_utf8'):
+            for marker, raw_byte in BAD_BYTES:
+                data = data.replace(marker, raw_byte)
         self.send_response(status)
         self.send_header('OData-Version', '4.0')
         if raw is not None or body is not None:
@@ -574,7 +643,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status = 0
         rec = self.record()
         try:
+            if path.startswith('/redfish') and float(self.svc.opt('answer_delay')) > 0:
+                time.sleep(float(self.svc.opt('answer_delay')))
             fault = self.svc.take_fault(self.command, path)
+            self.hostile_redirect(path)
             if fault and fault['kind'] == 'delay':
                 time.sleep(float(fault.get('seconds', 1)))
                 fault = None
@@ -607,6 +679,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             with self.svc.lock:
                 rec.update(auth=auth, user=user, status=status)
+
+    def hostile_redirect(self, path):
+        """hostile_redirects: a GET below /redfish/v1/ is sent to itself (307) N times."""
+        n = int(self.svc.opt('hostile_redirects'))
+        if not n or self.command != 'GET' or not path.startswith('/redfish/v1/') or \
+                path == '/redfish/v1/':
+            return
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        k = int((q.get('hr') or ['0'])[0])
+        if n < 0 or k < n:
+            q['hr'] = [str(k + 1)]
+            raise Reply(307, None, [('Location', path + '?' + urllib.parse.urlencode(q, doseq=True))])
 
     def fault_status(self, f):
         st = int(f.get('status', 500))
@@ -718,6 +802,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if m not in ('GET', 'HEAD'):
                 raise Reply(405, error_body('OperationNotAllowed', 'Operation not allowed.'),
                             [('Allow', 'GET, HEAD')])
+            pages = int(svc.opt('hostile_pages'))
+            hpage = int((q.get('hpage') or ['0'])[0])
+            if pages and (pages < 0 or hpage < pages) and path in (
+                    '/redfish/v1/Systems', '/redfish/v1/Chassis', '/redfish/v1/Managers'):
+                v = svc.collection_view(path, svc.colls[path])
+                v['Members'] = []
+                v['Members@odata.nextLink'] = '%s?hpage=%d' % (path, hpage + 1)
+                return self.get_answer(auth, user, v, fault)
             skip = int((q.get('$skip') or ['0'])[0])
             v = svc.collection_view(path, svc.colls[path], skip=skip,
                                     empty_page=bool(fault and fault['kind'] == 'empty_page'))

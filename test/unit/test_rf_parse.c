@@ -368,6 +368,31 @@ static void test_error_text(void)
 	tap_is_str(buf, "", "no text for an empty body");
 }
 
+static void test_clean(void)
+{
+	/* what cJSON_Parse keeps of a hostile body: the bytes as sent */
+	cJSON *d = doc("{\"PowerState\": \"o\xffn\xc0\", \"ok\": \"\xc3\xa9t\xc3\xa9\","
+	               "\"Fans\": [{\"Name\": \"Fan\x80\"}], \"k\xfe\": 1}");
+	char *text;
+
+	rf_parse_clean(d);
+	tap_is_str(rf_parse_str(d, "PowerState"), "o\xc3\xbfn\xc3\x80",
+	           "invalid UTF-8 read as ISO-8859-1 (dcre_convert_text)");
+	tap_is_str(rf_parse_str(d, "ok"), "\xc3\xa9t\xc3\xa9", "valid UTF-8 kept as it is");
+	tap_is_str(rf_parse_str(cJSON_GetArrayItem(rf_parse_get(d, "Fans"), 0), "Name"),
+	           "Fan\xc2\x80", "strings inside arrays cleaned");
+	tap_ok(rf_parse_get(d, "k\xc3\xbe") != NULL, "member names cleaned");
+	text = cJSON_PrintUnformatted(d);
+	tap_is_str(text,
+	           "{\"PowerState\":\"o\xc3\xbfn\xc3\x80\",\"ok\":\"\xc3\xa9t\xc3\xa9\","
+	           "\"Fans\":[{\"Name\":\"Fan\xc2\x80\"}],\"k\xc3\xbe\":1}",
+	           "the whole document prints as valid UTF-8");
+	free(text);
+	cJSON_Delete(d);
+	rf_parse_clean(NULL);
+	tap_ok(1, "NULL is a no-op");
+}
+
 int main(void)
 {
 	dcre_alloc_init_cjson();
@@ -381,5 +406,6 @@ int main(void)
 	test_led_boot();
 	test_asset();
 	test_error_text();
+	test_clean();
 	return tap_done();
 }

@@ -23,6 +23,12 @@
 #include "timeutil.h"
 
 #define CC_NOT_IN_PRESENT_STATE 0xD5
+/* One API request to a BMC is one operation with one deadline: this many
+ * times the session timeout plus IPMI_OP_EXTRA_S (a session open may take
+ * about 1 s more, ipmi.md §3); power on/off adds power_wait. The SDR walk is
+ * also capped in records (ipmi_repo.c). */
+#define IPMI_OP_TIMEOUTS 4
+#define IPMI_OP_EXTRA_S 1.0
 
 struct ipmi_bmc {
 	struct dcre_backend base;
@@ -55,7 +61,7 @@ static cJSON *one_board(struct ipmi_bmc *m)
 	return boards;
 }
 
-static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_target *t,
+static enum dcre_err do_scan_board(struct dcre_backend *b, const struct dcre_target *t,
                                    cJSON **boards, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -68,7 +74,7 @@ static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_tar
 	return DCRE_OK;
 }
 
-static enum dcre_err op_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+static enum dcre_err do_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -114,7 +120,7 @@ static const struct ipmi_repo_sensor *find_sensor(struct ipmi_bmc *m, const stru
 	return sn;
 }
 
-static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+static enum dcre_err do_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                              cJSON **out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -155,7 +161,7 @@ static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t
 	return e;
 }
 
-static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+static enum dcre_err do_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                               enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -175,6 +181,7 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 		if (e)
 			return e;
 		/* poll every second until the state shows or power_wait passed */
+		ipmi_session_op_extend(s, m->cfg->b.power_wait);
 		double deadline = dcre_time_now() + m->cfg->b.power_wait;
 		for (;;) {
 			e = ipmi_chassis_status(s, &st, msg);
@@ -209,7 +216,7 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 	return DCRE_OK;
 }
 
-static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
+static enum dcre_err do_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
                             cJSON **out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -233,7 +240,7 @@ static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t,
 	return DCRE_OK;
 }
 
-static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_target *t,
+static enum dcre_err do_boot_target(struct dcre_backend *b, const struct dcre_target *t,
                                     enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -255,7 +262,7 @@ static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_ta
 	return DCRE_OK;
 }
 
-static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
                               struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -273,6 +280,91 @@ static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *
 		*out = dcre_bridge_asset(fields, "bmc_ip", m->cfg->b.address);
 	}
 	free(a);
+	return e;
+}
+
+/* ---- every API request is one operation with one deadline ---- */
+
+static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_target *t,
+                                   cJSON **boards, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_scan_board(b, t, boards, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_scan_all(b, boards, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+                             cJSON **out, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_read(b, t, type, out, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
+                              enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_power(b, t, type, action, out, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
+                            cJSON **out, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_led(b, t, state, out, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_target *t,
+                                    enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_boot_target(b, t, target, out, msg);
+	ipmi_session_op_end(&m->sess);
+	return e;
+}
+
+static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
+                              struct dcre_msg *msg)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	enum dcre_err e;
+
+	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	e = do_asset(b, t, out, msg);
+	ipmi_session_op_end(&m->sess);
 	return e;
 }
 

@@ -16,6 +16,9 @@
 #include "timeutil.h"
 
 #define BMC_OWNER 0x20
+/* An SDR walk reads at most this many records (real BMCs have a few
+ * hundred); a BMC announcing or chaining more is refused. */
+#define IPMI_SDR_MAX_RECORDS 1024
 
 void ipmi_repo_init(struct ipmi_repo *r, const char *file_dir, const char *host)
 {
@@ -231,6 +234,36 @@ out:
 	return rc;
 }
 
+/* The bounds of one SDR walk, checked by FreeIPMI's callback between
+ * records: past the record cap or the operation's deadline the context is
+ * closed, which makes the walk's next Get SDR fail at once. */
+struct walk {
+	struct ipmi_session *s;
+	ipmi_ctx_t ctx;
+	unsigned records;
+	bool too_many, too_late;
+};
+
+static void on_record(uint8_t sdr_version, uint16_t record_count, uint32_t add, uint32_t erase,
+                      uint16_t record_id, void *data)
+{
+	struct walk *w = data;
+
+	(void)sdr_version;
+	(void)add;
+	(void)erase;
+	(void)record_id;
+	if (w->too_many || w->too_late)
+		return;
+	w->records++;
+	if (record_count > IPMI_SDR_MAX_RECORDS || w->records > IPMI_SDR_MAX_RECORDS)
+		w->too_many = true;
+	else if (ipmi_session_op_left(w->s) <= 0)
+		w->too_late = true;
+	if (w->too_many || w->too_late)
+		ipmi_ctx_close(w->ctx);
+}
+
 /* Walk the SDR (Get SDR Repository Info, Reserve SDR Repository, Get SDR
  * from record 0000 to FFFF) into a new cache file, load it, and publish it
  * under its shared name. */
@@ -271,10 +304,22 @@ static int x_build(struct ipmi_session *s, ipmi_ctx_t ctx, void *arg, struct dcr
 		goto out;
 	}
 	close(fd);
-	if (ipmi_sdr_cache_create(sdr, ctx, tmp, IPMI_SDR_CACHE_CREATE_FLAGS_OVERWRITE, NULL,
-	                          NULL) < 0) {
+	struct walk w = {.s = s, .ctx = ctx};
+	if (ipmi_sdr_cache_create(sdr, ctx, tmp, IPMI_SDR_CACHE_CREATE_FLAGS_OVERWRITE, on_record,
+	                          &w) < 0) {
 		int e = ipmi_sdr_ctx_errnum(sdr);
-		if (e == IPMI_SDR_ERR_IPMI_ERROR)
+		if (w.too_many || w.too_late) {
+			rc = w.too_many ? dcre_msg_set(msg, DCRE_EPROTO,
+			                               "stopped after %u records: more than %d SDR "
+			                               "records (at most %d per operation)",
+			                               w.records, IPMI_SDR_MAX_RECORDS,
+			                               IPMI_SDR_MAX_RECORDS)
+			                : dcre_msg_set(msg, DCRE_ETIMEDOUT,
+			                               "stopped after %u records: the operation's "
+			                               "deadline of %g s passed",
+			                               w.records, s->op.budget);
+			ipmi_session_close(s); /* its context is closed already */
+		} else if (e == IPMI_SDR_ERR_IPMI_ERROR)
 			rc = IPMI_X_FAILED;
 		else
 			rc = dcre_msg_set(msg, DCRE_EPROTO, "%s", ipmi_sdr_ctx_errormsg(sdr));
@@ -308,7 +353,7 @@ out:
 static bool session_reopens(const struct ipmi_session *s)
 {
 	return !s->ctx || dcre_time_now() - s->last >=
-	                      ipmi_map_reuse_limit(s->cfg->b.timeout, s->cfg->session_idle_timeout);
+	                      ipmi_map_reuse_limit(s->open_timeout, s->cfg->session_idle_timeout);
 }
 
 enum dcre_err ipmi_repo_ensure(struct ipmi_repo *r, struct ipmi_session *s, bool rebuild,

@@ -48,6 +48,29 @@ bool ipmi_session_field(fiid_obj_t obj, const char *field, uint64_t *v)
 	return FIID_OBJ_GET(obj, field, v) > 0;
 }
 
+void ipmi_session_op_begin(struct ipmi_session *s, double budget)
+{
+	s->op.active = true;
+	s->op.budget = budget;
+	s->op.deadline = dcre_time_now() + budget;
+}
+
+void ipmi_session_op_extend(struct ipmi_session *s, double seconds)
+{
+	s->op.budget += seconds;
+	s->op.deadline += seconds;
+}
+
+void ipmi_session_op_end(struct ipmi_session *s)
+{
+	s->op.active = false;
+}
+
+double ipmi_session_op_left(const struct ipmi_session *s)
+{
+	return s->op.active ? s->op.deadline - dcre_time_now() : 1e9;
+}
+
 /* Open the session (ipmi.md §3). */
 static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 {
@@ -61,7 +84,12 @@ static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 		                    "%s: session open: Internal error: cannot create a FreeIPMI "
 		                    "context",
 		                    s->label);
-	ipmi_map_timeouts(c->b.timeout, &session_ms, &retransmit_ms);
+	/* the session timeout bounds every wait on this session: no longer than
+	 * what is left of the operation */
+	double t = c->b.timeout, left = ipmi_session_op_left(s);
+	if (left < t)
+		t = left < 0.1 ? 0.1 : left;
+	ipmi_map_timeouts(t, &session_ms, &retransmit_ms);
 	if (ipmi_ctx_open_outofband_2_0(
 	        ctx, s->host, c->b.username, c->b.password, NULL, 0,
 	        ipmi_map_privilege(c->privilege), (uint8_t)c->cipher_suite, session_ms,
@@ -70,8 +98,7 @@ static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 		switch (ipmi_map_class(en, true)) {
 		case IPMI_CLASS_NO_ANSWER:
 			rc = dcre_msg_set(msg, DCRE_ETIMEDOUT,
-			                  "%s: session open: no answer within %g s", s->label,
-			                  c->b.timeout);
+			                  "%s: session open: no answer within %g s", s->label, t);
 			break;
 		case IPMI_CLASS_AUTH:
 			rc = dcre_msg_set(msg, DCRE_EAUTH,
@@ -89,6 +116,7 @@ static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 	s->ctx = ctx;
 	ctx = NULL;
 	s->pid = getpid();
+	s->open_timeout = t;
 	s->last = dcre_time_now();
 	s->gen++;
 	s->fresh = true;
@@ -108,8 +136,7 @@ static enum dcre_err ensure_open(struct ipmi_session *s, struct dcre_msg *msg)
 		s->ctx = NULL; /* never use a session of another process */
 	if (s->ctx) {
 		double idle = dcre_time_now() - s->last;
-		double limit =
-		    ipmi_map_reuse_limit(s->cfg->b.timeout, s->cfg->session_idle_timeout);
+		double limit = ipmi_map_reuse_limit(s->open_timeout, s->cfg->session_idle_timeout);
 		if (idle < limit)
 			return DCRE_OK;
 		dcre_debug("%s: session idle for %.2f s (limit %.2f s); reopening", s->label, idle,
@@ -135,6 +162,11 @@ enum dcre_err ipmi_session_call(struct ipmi_session *s, const char *what, enum i
 	enum dcre_err rc = DCRE_EINTERNAL;
 
 	for (int attempt = 0;; attempt++) {
+		if (s->op.active && ipmi_session_op_left(s) <= 0)
+			return dcre_msg_set(msg, DCRE_ETIMEDOUT,
+			                    "%s: %s: not sent: the operation's deadline of %g s "
+			                    "passed",
+			                    s->label, what, s->op.budget);
 		s->fresh = false;
 		rc = ensure_open(s, msg);
 		if (rc)
@@ -156,7 +188,7 @@ enum dcre_err ipmi_session_call(struct ipmi_session *s, const char *what, enum i
 		case IPMI_CLASS_NO_ANSWER:
 			ipmi_session_close(s);
 			return dcre_msg_set(msg, DCRE_ETIMEDOUT, "%s: %s: no answer within %g s",
-			                    s->label, what, s->cfg->b.timeout);
+			                    s->label, what, s->open_timeout);
 		case IPMI_CLASS_COMMAND:
 			s->last = dcre_time_now();
 			cause(s, en, msg, &rc, DCRE_EPROTO, what);

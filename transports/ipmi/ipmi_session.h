@@ -27,6 +27,12 @@ struct ipmi_session {
 	unsigned gen;                    /* number of successful opens */
 	bool fresh;                      /* opened by the current call */
 	int cc;                          /* completion code of a failed command, or -1 */
+	double open_timeout;             /* session timeout (s) the context was opened with */
+	struct {
+		bool active;
+		double deadline; /* monotonic */
+		double budget;   /* seconds, for messages */
+	} op;                    /* the API request in hand (ipmi_session_op_begin) */
 };
 
 /* How a command may be repeated after a session-level error. */
@@ -50,6 +56,17 @@ void ipmi_session_init(struct ipmi_session *s, const struct dcre_ipmi_bmc *bmc);
 /* Close Session and free the context, best effort; never in a process that
  * did not open it (a forked child leaves an inherited session alone). */
 void ipmi_session_close(struct ipmi_session *s);
+
+/* One operation (an API request to this BMC) with one deadline, budget
+ * seconds from now: no command is sent after it (DCRE_ETIMEDOUT naming it),
+ * and a session opened during it gets at most the time left as its
+ * FreeIPMI session timeout, which bounds each of its commands. */
+void ipmi_session_op_begin(struct ipmi_session *s, double budget);
+/* Extra time for the operation in hand (power_wait polling). */
+void ipmi_session_op_extend(struct ipmi_session *s, double seconds);
+void ipmi_session_op_end(struct ipmi_session *s);
+/* Seconds left of the operation in hand; a large value without one. */
+double ipmi_session_op_left(const struct ipmi_session *s);
 
 /* Run fn on an open session, opening or reopening it first as needed.
  * what names the command for messages ("Get Chassis Status"). On failure

@@ -4,9 +4,9 @@
  * mapping (rf_parse). */
 #include "rf_backend.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <stddef.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +21,13 @@
 #include "timeutil.h"
 
 #define FIRMWARE_VERSION "OpenDCRE Redfish Bridge v1.0"
+/* One API request to a server is one operation with one deadline, this many
+ * times the per-request timeout, and at most this many HTTP requests
+ * (discovery, a second discovery after a 404, redirects, the operation);
+ * a power change adds timeout + power_wait and one request per second of
+ * power_wait (redfish.md §5). A hostile service cannot hold a worker longer. */
+#define RF_OP_TIMEOUTS 4
+#define RF_OP_MAX_REQUESTS 64
 
 struct rf_server {
 	struct dcre_backend base;
@@ -151,6 +158,26 @@ static enum dcre_err run(struct rf_server *s, op_fn fn, const struct op_args *a,
 	}
 	if (e)
 		dcre_debug("%s", msg->text);
+	return e;
+}
+
+/* The API request as one operation (see RF_OP_TIMEOUTS): live = discover
+ * again first (a live scan-all); extra_s and extra_requests widen the
+ * bounds (power changes). */
+static enum dcre_err operate(struct rf_server *s, op_fn fn, const struct op_args *a, bool live,
+                             double extra_s, unsigned extra_requests, cJSON **out,
+                             struct dcre_msg *msg)
+{
+	struct rf_http *h = http_of(s);
+	enum dcre_err e = DCRE_OK;
+
+	rf_http_op_begin(h, RF_OP_TIMEOUTS * s->sv->b.timeout + extra_s,
+	                 RF_OP_MAX_REQUESTS + extra_requests);
+	if (live)
+		e = discover(s, msg);
+	if (!e)
+		e = run(s, fn, a, out, msg);
+	rf_http_op_end(h);
 	return e;
 }
 
@@ -397,37 +424,38 @@ static enum dcre_err rf_scan_board(struct dcre_backend *b, const struct dcre_tar
                                    cJSON **boards, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t};
-	return run(server_of(b), op_record, &a, boards, msg);
+	return operate(server_of(b), op_record, &a, false, 0, 0, boards, msg);
 }
 
 static enum dcre_err rf_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
 {
-	struct rf_server *s = server_of(b);
 	struct op_args a = {0};
-	/* a live scan-all discovers the service again (§4) */
-	enum dcre_err e = discover(s, msg);
 
-	if (e)
-		return e;
-	return run(s, op_record, &a, boards, msg);
+	/* a live scan-all discovers the service again (§4) */
+	return operate(server_of(b), op_record, &a, true, 0, 0, boards, msg);
 }
 
 static enum dcre_err rf_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                              cJSON **out, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .type = type};
-	return run(server_of(b), op_read, &a, out, msg);
+	return operate(server_of(b), op_read, &a, false, 0, 0, out, msg);
 }
 
 static enum dcre_err rf_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                               enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .action = action};
+	const struct dcre_redfish_server *sv = server_of(b)->sv;
 
 	(void)type;
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_POWER, "power"))
 		return dcre_bridge_no_device(b, t, "power", msg);
-	return run(server_of(b), op_power, &a, out, msg);
+	if (action == DCRE_POWER_STATUS)
+		return operate(server_of(b), op_power, &a, false, 0, 0, out, msg);
+	/* the task monitor (timeout), then PowerState once a second */
+	return operate(server_of(b), op_power, &a, false, sv->b.timeout + sv->b.power_wait,
+	               (unsigned)(sv->b.power_wait + 1.0) + 2, out, msg);
 }
 
 static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
@@ -437,7 +465,7 @@ static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
 		return dcre_bridge_no_device(b, t, "system", msg);
-	return run(server_of(b), op_asset, &a, out, msg);
+	return operate(server_of(b), op_asset, &a, false, 0, 0, out, msg);
 }
 
 static enum dcre_err rf_boot_target(struct dcre_backend *b, const struct dcre_target *t,
@@ -447,7 +475,7 @@ static enum dcre_err rf_boot_target(struct dcre_backend *b, const struct dcre_ta
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
 		return dcre_bridge_no_device(b, t, "system", msg);
-	return run(server_of(b), op_boot, &a, out, msg);
+	return operate(server_of(b), op_boot, &a, false, 0, 0, out, msg);
 }
 
 static enum dcre_err rf_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
@@ -458,7 +486,7 @@ static enum dcre_err rf_led(struct dcre_backend *b, const struct dcre_target *t,
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_LED, "led") &&
 	    !(t->api == DCRE_API_12 && dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system")))
 		return dcre_bridge_no_device(b, t, "led", msg);
-	return run(server_of(b), op_led, &a, out, msg);
+	return operate(server_of(b), op_led, &a, false, 0, 0, out, msg);
 }
 
 static enum dcre_err rf_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,

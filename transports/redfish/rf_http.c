@@ -32,11 +32,19 @@ struct rf_http {
 	char label[192]; /* "Redfish board 70000000 (https://host:port)" */
 	char errbuf[CURL_ERROR_SIZE];
 	long timeout_ms;
-	long status; /* of the last answer; 0 = none */
+	bool limited; /* the last request's time was cut to the operation's deadline */
+	long status;  /* of the last answer; 0 = none */
 	enum rf_auth auth;
 	char *sessions;    /* sessions collection (path or URL), NULL: none */
 	char *token;       /* X-Auth-Token of our session */
 	char *session_url; /* absolute URL of our session, for the logout */
+	struct {
+		bool active;
+		double deadline;   /* monotonic */
+		double budget;     /* seconds, for messages */
+		unsigned sent;     /* requests sent (task polls not counted) */
+		unsigned max_sent; /* cap */
+	} op;
 };
 
 /* One answer. */
@@ -209,8 +217,6 @@ static enum dcre_err ensure_curl(struct rf_http *h, struct dcre_msg *msg)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never through a proxy from the environment */
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -235,8 +241,14 @@ static enum dcre_err curl_failure(struct rf_http *h, CURLcode cc, const struct r
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		curl_easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connected);
-		snprintf(cause, sizeof(cause), "%s timed out after %g s",
-		         connected > 0 ? "answer" : "connect", secs);
+		if (h->limited)
+			snprintf(cause, sizeof(cause),
+			         "%s timed out: the operation's deadline of %g s passed after %u "
+			         "HTTP requests",
+			         connected > 0 ? "answer" : "connect", h->op.budget, h->op.sent);
+		else
+			snprintf(cause, sizeof(cause), "%s timed out after %g s",
+			         connected > 0 ? "answer" : "connect", secs);
 		e = DCRE_ETIMEDOUT;
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -285,7 +297,7 @@ enum cred_use {
 /* One HTTP exchange, no auth logic, no redirects. Success = an HTTP answer
  * of any status (in r). */
 static enum dcre_err perform(struct rf_http *h, const char *method, const char *path,
-                             const char *body, const char *if_match, enum cred_use use,
+                             const char *body, const char *if_match, enum cred_use use, bool poll,
                              struct rf_resp *r, struct dcre_msg *msg)
 {
 	struct curl_slist *hdrs = NULL;
@@ -293,15 +305,40 @@ static enum dcre_err perform(struct rf_http *h, const char *method, const char *
 	enum dcre_err e;
 	CURLcode cc;
 	struct timespec t0, t1;
+	long limit_ms = h->timeout_ms;
 
 	memset(r, 0, sizeof(*r));
 	h->status = 0;
+	h->limited = false;
 	e = ensure_curl(h, msg);
 	if (e)
 		return e;
 	e = make_url(h, method, path, &r->url, msg);
 	if (e)
 		return e;
+	if (h->op.active) {
+		double left = h->op.deadline - dcre_time_now();
+		if (!poll && h->op.sent >= h->op.max_sent)
+			return dcre_msg_set(msg, DCRE_EPROTO,
+			                    "%s: %s %.200s: not sent: this operation already made "
+			                    "%u HTTP requests (at most %u per operation)",
+			                    h->label, method, path, h->op.sent, h->op.max_sent);
+		if (left < 0.001)
+			return dcre_msg_set(msg, DCRE_ETIMEDOUT,
+			                    "%s: %s %.200s: not sent: the operation's deadline of "
+			                    "%g s passed after %u HTTP requests",
+			                    h->label, method, path, h->op.budget, h->op.sent);
+		if (!poll)
+			h->op.sent++;
+		if ((double)limit_ms > left * 1000.0) {
+			limit_ms = (long)(left * 1000.0);
+			h->limited = true;
+		}
+		if (limit_ms < 1)
+			limit_ms = 1;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, limit_ms);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, limit_ms);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "OData-Version: 4.0");
 	hdrs = curl_slist_append(hdrs, "Expect:");
@@ -392,7 +429,7 @@ static enum dcre_err login(struct rf_http *h, struct dcre_msg *msg)
 	cJSON_AddStringToObject(o, "Password", h->sv->b.password);
 	body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o); /* cJSON keeps no copy of the password elsewhere */
-	e = perform(h, "POST", h->sessions, body, NULL, USE_NONE, &r, msg);
+	e = perform(h, "POST", h->sessions, body, NULL, USE_NONE, false, &r, msg);
 	wipe_free(body);
 	if (e)
 		goto out;
@@ -456,7 +493,7 @@ static enum dcre_err status_error(struct rf_http *h, const char *method, const c
  * GET, one re-login on a 401 with a token. Success = a 2xx answer in r
  * (caller frees with resp_free). */
 static enum dcre_err call(struct rf_http *h, const char *method, const char *path, const char *body,
-                          const char *if_match, enum rf_cred cred, struct rf_resp *r,
+                          const char *if_match, enum rf_cred cred, bool poll, struct rf_resp *r,
                           struct dcre_msg *msg)
 {
 	char *cur = dcre_xstrdup(path);
@@ -476,7 +513,7 @@ static enum dcre_err call(struct rf_http *h, const char *method, const char *pat
 			use = USE_BASIC;
 		}
 		resp_free(r);
-		e = perform(h, method, cur, body, if_match, use, r, msg);
+		e = perform(h, method, cur, body, if_match, use, poll, r, msg);
 		if (e)
 			goto out;
 		if (r->status == 401 && use == USE_TOKEN && relogin) {
@@ -555,7 +592,9 @@ void rf_http_free(struct rf_http *h)
 		struct rf_resp r;
 		struct dcre_msg m;
 		/* §3.3 step 6: best effort */
-		if (perform(h, "DELETE", h->session_url, NULL, NULL, USE_TOKEN, &r, &m) == DCRE_OK)
+		rf_http_op_end(h); /* the logout has its own timeout */
+		if (perform(h, "DELETE", h->session_url, NULL, NULL, USE_TOKEN, false, &r, &m) ==
+		    DCRE_OK)
 			dcre_debug("%s: session closed (%ld)", h->label, r.status);
 		resp_free(&r); /* a failure was logged by perform() */
 	}
@@ -566,6 +605,34 @@ void rf_http_free(struct rf_http *h)
 	free(h->base);
 	free(h->host);
 	free(h);
+}
+
+void rf_http_op_begin(struct rf_http *h, double budget, unsigned max_requests)
+{
+	h->op.active = true;
+	h->op.budget = budget;
+	h->op.deadline = dcre_time_now() + budget;
+	h->op.sent = 0;
+	h->op.max_sent = max_requests;
+}
+
+void rf_http_op_extend(struct rf_http *h, double seconds, unsigned requests)
+{
+	if (!h->op.active)
+		return;
+	h->op.budget += seconds;
+	h->op.deadline += seconds;
+	h->op.max_sent += requests;
+}
+
+void rf_http_op_end(struct rf_http *h)
+{
+	h->op.active = false;
+}
+
+double rf_http_op_left(const struct rf_http *h)
+{
+	return h->op.active ? h->op.deadline - dcre_time_now() : 1e9;
 }
 
 const char *rf_http_label(const struct rf_http *h)
@@ -599,6 +666,7 @@ static enum dcre_err json_body(struct rf_http *h, const char *method, const char
 		                    "object (%zu bytes)",
 		                    h->label, method, path, r->status, r->len);
 	}
+	rf_parse_clean(doc); /* nothing of it reaches an answer as sent */
 	*json = doc;
 	return DCRE_OK;
 }
@@ -612,7 +680,7 @@ enum dcre_err rf_http_get(struct rf_http *h, const char *path, enum rf_cred cred
 	*json = NULL;
 	if (etag)
 		*etag = NULL;
-	e = call(h, "GET", path, NULL, NULL, cred, &r, msg);
+	e = call(h, "GET", path, NULL, NULL, cred, false, &r, msg);
 	if (!e)
 		e = json_body(h, "GET", path, &r, json, msg);
 	if (!e && etag) {
@@ -632,7 +700,7 @@ enum dcre_err rf_http_patch(struct rf_http *h, const char *path, const cJSON *bo
 	struct rf_resp r;
 	enum dcre_err e;
 
-	e = call(h, "PATCH", path, text, etag, RF_CRED_SESSION, &r, msg);
+	e = call(h, "PATCH", path, text, etag, RF_CRED_SESSION, false, &r, msg);
 	if (e && h->status == 412) {
 		/* §3.4: the resource changed since we read it: read it again and
 		 * repeat the PATCH once with its new ETag */
@@ -641,7 +709,7 @@ enum dcre_err rf_http_patch(struct rf_http *h, const char *path, const cJSON *bo
 		e = rf_http_get(h, path, RF_CRED_SESSION, &doc, &fresh, msg);
 		if (e)
 			goto out;
-		e = call(h, "PATCH", path, text, fresh, RF_CRED_SESSION, &r, msg);
+		e = call(h, "PATCH", path, text, fresh, RF_CRED_SESSION, false, &r, msg);
 	}
 out:
 	resp_free(&r);
@@ -676,8 +744,19 @@ static enum dcre_err follow_task(struct rf_http *h, const char *action, const st
 		char *end = NULL;
 		double wait = retry ? strtod(retry, &end) : RF_TASK_POLL_S;
 		double left = deadline - dcre_time_now();
-		if (!retry || end == retry || wait < 0 || wait > 60)
-			wait = RF_TASK_POLL_S;
+		double op_left = rf_http_op_left(h);
+		if (!retry || end == retry || !(wait >= RF_TASK_POLL_S) || wait > 60)
+			wait = RF_TASK_POLL_S; /* polls are never closer than this */
+		if (op_left <= 0 && left > 0) {
+			e = dcre_msg_set(
+			    msg, DCRE_ETIMEDOUT,
+			    "%s: POST %.200s: task %.200s not done when the operation's "
+			    "deadline of %g s passed",
+			    h->label, action, mon, h->op.budget);
+			goto out;
+		}
+		if (op_left < left)
+			left = op_left;
 		if (left <= 0) {
 			e = dcre_msg_set(msg, DCRE_ETIMEDOUT,
 			                 "%s: POST %.200s: task %.200s not done within %g s",
@@ -686,7 +765,7 @@ static enum dcre_err follow_task(struct rf_http *h, const char *action, const st
 		}
 		dcre_time_sleep(wait < left ? wait : left);
 		resp_free(&r);
-		e = call(h, "GET", mon, NULL, NULL, RF_CRED_SESSION, &r, msg);
+		e = call(h, "GET", mon, NULL, NULL, RF_CRED_SESSION, true, &r, msg);
 		if (e)
 			goto out;
 		if (r.status != 202)
@@ -722,7 +801,7 @@ enum dcre_err rf_http_post_action(struct rf_http *h, const char *path, const cJS
 {
 	char *text = cJSON_PrintUnformatted(body);
 	struct rf_resp r;
-	enum dcre_err e = call(h, "POST", path, text, NULL, RF_CRED_SESSION, &r, msg);
+	enum dcre_err e = call(h, "POST", path, text, NULL, RF_CRED_SESSION, false, &r, msg);
 
 	*accepted = e == DCRE_OK;
 	if (!e && r.status == 202 && r.location)

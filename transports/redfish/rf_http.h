@@ -41,6 +41,21 @@ const char *rf_http_label(const struct rf_http *h);
  * (connection, TLS or timeout failure). */
 long rf_http_status(const struct rf_http *h);
 
+/* One operation (an API request to this server): from now on every HTTP
+ * request is bounded by one deadline, budget seconds from now (each libcurl
+ * call gets the time left, at most the per-request timeout), and at most
+ * max_requests requests are sent (task monitor polls, paced and bounded by
+ * time, are not counted). Past either, a request is not sent and fails
+ * naming the cause (DCRE_ETIMEDOUT, DCRE_EPROTO). Ends the previous one. */
+void rf_http_op_begin(struct rf_http *h, double budget, unsigned max_requests);
+/* Give the current operation extra time and requests (PowerState polling
+ * after a reset, redfish.md §5). No-op without an operation. */
+void rf_http_op_extend(struct rf_http *h, double seconds, unsigned requests);
+/* No operation: requests are bounded by the per-request timeout only. */
+void rf_http_op_end(struct rf_http *h);
+/* Seconds left of the current operation (a large value without one). */
+double rf_http_op_left(const struct rf_http *h);
+
 /* The sessions collection found by discovery (NULL: none). Clears a Basic
  * fallback, so the next request tries a session login again; a live session
  * is kept. */

@@ -13,6 +13,32 @@
 
 #define RF_MAX_SENSOR_ID 0x00ff
 
+/* *slot (allocated with cJSON's allocator) made valid UTF-8. */
+static void clean_string(char **slot)
+{
+	cJSON *t = dcre_convert_text(*slot, strlen(*slot));
+
+	/* no NUL inside, so t is a string item whose text we can take over */
+	if (cJSON_IsString(t) && strcmp(t->valuestring, *slot) != 0) {
+		cJSON_free(*slot);
+		*slot = t->valuestring;
+		t->valuestring = NULL;
+	}
+	cJSON_Delete(t);
+}
+
+void rf_parse_clean(cJSON *doc)
+{
+	for (cJSON *it = doc; it; it = it->next) {
+		if (it->string && !(it->type & cJSON_StringIsConst))
+			clean_string(&it->string);
+		if (cJSON_IsString(it) && it->valuestring)
+			clean_string(&it->valuestring);
+		if (it->child)
+			rf_parse_clean(it->child);
+	}
+}
+
 const cJSON *rf_parse_get(const cJSON *obj, const char *key)
 {
 	const cJSON *v;

@@ -13,6 +13,12 @@
 #include "convert.h"
 #include "err.h"
 
+/* Make every string of doc (member names and string values, at any depth)
+ * valid UTF-8 with dcre_convert_text, the cleaning PLC and IPMI text gets:
+ * valid UTF-8 is kept, anything else is read as ISO-8859-1. Run on every
+ * document a Redfish service sends, before any of it reaches an answer. */
+void rf_parse_clean(cJSON *doc);
+
 /* obj[key], or NULL when obj is not an object, the key is missing or its
  * value is null. Borrowed from obj. */
 const cJSON *rf_parse_get(const cJSON *obj, const char *key);
