@@ -64,10 +64,26 @@ grep -q 'unexpectedly' "$err" && fail "a child was reported as dying on its own"
 [ ! -e "$run" ] || fail "run directory $run left behind"
 left=""
 for f in /proc/[0-9]*/cmdline; do # in bash itself: a grep would find its own arguments
-	mapfile -d '' args <"$f" 2>/dev/null || continue
+	mapfile -d '' args 2>/dev/null <"$f" || continue
 	[[ "${args[*]}" == *"$run"* ]] && left+=" ${f%/cmdline}: ${args[*]};"
 done
 [ -z "$left" ] || fail "processes left running:$left"
 (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && fail "port 5000 still open"
 echo "demo-check: Ctrl-C: exit 0, nothing left running, run directory removed"
+
+# "Running it yourself", block by block as written, in a home of its own; between the blocks
+# wait for the socket as a reader would.
+home=$(mktemp -d)
+awk '/^## Running it yourself/ {on = 1} on && /^`opendcre-fcgi` takes/ {exit}
+	on && /^```sh$/ {code = 1; n++; next} code && /^```$/ {code = 0; next}
+	code {print > (dir "/block" n ".sh")}' dir="$home" README.md
+[ -f "$home/block1.sh" ] && [ -f "$home/block2.sh" ] || fail "README: no 'Running it yourself' commands"
+sed -i 's|^kill %2 %1.*|&\nwait|' "$home/block2.sh"
+{ cat "$home/block1.sh"; echo 'for i in $(seq 100); do [ -S opendcre.sock ] && break; sleep 0.1; done'
+	cat "$home/block2.sh"; } >"$home/all.sh"
+HOME=$home timeout 300 bash -e "$home/all.sh" >"$home/out" 2>&1 || fail "README commands: $(tail -n 20 "$home/out")"
+grep -q '"rack_id": "vapor_plc_rack"' "$home/out" && grep -q '"temperature_c": ' "$home/out" ||
+	fail "README commands: unexpected answers: $(tail -n 30 "$home/out")"
+rm -rf "$home"
+echo "demo-check: README 'Running it yourself': answered /scan and a thermistor read"
 echo "demo-check: PASS"

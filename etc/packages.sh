@@ -14,7 +14,7 @@
 #   run    what etc/run-demo.sh runs besides them (nginx)
 #   test   everything test/run-tests.sh uses (the real web servers, BMC simulator, tools)
 #   bench  the benchmarks' extra tools
-#   check  the clean-system check of .ci/run (curl for the requests)
+#   check  the clean-system check of .ci/run (curl, and cgi-fcgi for the README's first request)
 
 DCRE_PKGS_build="meson ninja-build pkg-config gcc libc6-dev
 	libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev"
@@ -22,7 +22,7 @@ DCRE_PKGS_run="nginx-light"
 DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-dev
 	openipmi ipmitool freeipmi-tools openssl curl apache2 lighttpd slapd systemd"
 DCRE_PKGS_bench="wrk"
-DCRE_PKGS_check="curl"
+DCRE_PKGS_check="curl libfcgi-bin"
 
 dcre_packages() { # GROUP...: the package names, one per line
 	local g v
