@@ -98,6 +98,32 @@ def check_bad_rack_id():
     assert path in p.stderr and 'plc.rack_id' in p.stderr, p.stderr
 
 
+def check_scan_only_board():
+    """A board of OpenDCRE's own data files: raw_data for scans, no "devices" key."""
+    d = H.tempfile.mkdtemp(prefix='opendcre-scanonly-')
+    data = H.load_data('concurrency.json')
+    data['boards'].append({'board_id': '00000077', 'firmware_version': 'scan only',
+                           'raw_data': [[[1, 10, 999, 156, 0, 0, 0, 0x77, 0, 1, 156, 1002, 4]]]})
+    path = os.path.join(d, 'scan-only.json')
+    with open(path, 'w') as f:
+        json.dump(data, f)
+    try:
+        with H.Harness(path, workers=2, name='scanonly') as h:
+            r = h.get(P13 + '/scan/force')
+            assert r.status == 200, r
+            boards = {b['board_id']: b for b in r.json()['racks'][0]['boards']}
+            assert boards.get('00000077', {}).get('devices') == \
+                [{'device_id': '0001', 'device_type': 'thermistor'}], boards.get('00000077')
+            r = h.get(P12 + '/version/00000077')
+            assert r.status == 200 and r.json()['firmware_version'] == 'scan only', r
+            r = h.get(P12 + '/read/thermistor/00000077/0001')
+            assert r.status == 500 and 'no response' in r.json()['message'], r
+            probs = h.stop()
+            assert not probs, probs
+    finally:
+        H.shutil.rmtree(d, ignore_errors=True)
+
+
 def demo(*args, **kw):
     return subprocess.run([RUN_DEMO] + list(args), capture_output=True, text=True,
                           timeout=kw.get('timeout', 60), stdin=subprocess.DEVNULL)
@@ -211,6 +237,7 @@ def main():
         R.harness_problems(h)
     R.check('plc.rack_id names the PLC rack in /scan and /scan/<rack>', check_rack_id)
     R.check('a bad plc.rack_id refuses to start naming file and key', check_bad_rack_id)
+    R.check('a board without "devices" (scan answers only) loads and scans', check_scan_only_board)
     R.check('run-demo: --help is complete; an option without a value is a usage error',
             check_demo_usage)
     R.check('run-demo: a port in use is refused before anything runs', check_demo_port_in_use)
