@@ -322,8 +322,9 @@ def test_sigterm_under_load():
         assert rc is not None, 'main process still running %.0f s after SIGTERM' % took
         assert rc == 0, 'main process exit status %s after %.1f s' % (rc, took)
         # each worker finishes the read in hand; the four wait for the bus in turn, and the
-        # supervisor looks at its workers every 0.2 s
-        bound = 4 * max(one, 2.0 / before) + 0.5
+        # supervisor looks at its workers every 0.2 s; a margin for a busy machine (more for
+        # an ASan build, whose exit scans for leaks)
+        bound = 4 * max(one, 2.0 / before) + (3.0 if sanitized() else 1.0)
         assert took < bound, 'main process exited %.2f s after SIGTERM (bound %.2f s)' % (took, bound)
         assert after <= 4 + 8 * 8, '%d requests served after SIGTERM' % after
         left = [p for p in workers if H._alive(p)]
@@ -361,6 +362,13 @@ def test_sigterm_twice_keeps_grace():
         h.stop(check=False)
 
 
+def sanitized():
+    """Whether opendcre-fcgi is an ASan build: its exit runs LeakSanitizer's scan, which
+    takes a good part of a second of its own."""
+    with open(H.FCGI_EXE, 'rb') as f:
+        return b'__asan_init' in f.read()
+
+
 def test_kill9_main():
     """issue 11 item 6: after kill -9 of the main process no worker is left after a second,
     idle or under load, and a new service can take the socket path."""
@@ -384,7 +392,8 @@ def test_kill9_main():
             left = [p for p in workers if H._alive(p)]
             H.log('kill -9 of the main process (%s): workers gone after %.3f s, left %r'
                   % ('under load' if loaded else 'idle', took, left))
-            assert not left and took < 1.0, \
+            bound = 3.0 if sanitized() else 1.0
+            assert not left and took < bound, \
                 'workers %r still running %.2f s after kill -9 of the main process' % (left, took)
         finally:
             if load:
