@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,7 +14,7 @@
 #include "alloc.h"
 #include "log.h"
 
-#define STOP_GRACE_S 60 /* a worker still busy after this is killed */
+#define STOP_GRACE_S 60 /* a worker still busy this long after the first SIGTERM is killed */
 
 struct slot {
 	pid_t pid; /* 0 = not running */
@@ -30,6 +31,7 @@ static double since(const struct timespec *t)
 
 static void spawn(struct slot *s, dcre_worker_fn fn, void *arg)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		dcre_err_log("cannot fork a worker: %s", strerror(errno));
@@ -40,7 +42,15 @@ static void spawn(struct slot *s, dcre_worker_fn fn, void *arg)
 	if (pid == 0) {
 		/* The worker starts with SIGTERM, SIGINT, SIGHUP and SIGCHLD still
 		 * blocked, so a SIGTERM sent before it has installed its handlers
-		 * stays pending instead of reaching the main process's handlers. */
+		 * stays pending instead of reaching the main process's handlers.
+		 * A worker must not outlive its supervisor (a restarted service
+		 * would run beside it): the kernel sends SIGTERM when the parent
+		 * dies, and a parent that died before prctl is seen by getppid.
+		 * The worker finishes the request in hand and leaves. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+			dcre_warn("worker: PR_SET_PDEATHSIG: %s", strerror(errno));
+		if (getppid() != parent)
+			exit(0);
 		exit(fn(arg)); /* exit, not _exit: LeakSanitizer checks the worker */
 	}
 	s->pid = pid;
@@ -70,10 +80,12 @@ int dcre_prefork_run(int n, dcre_worker_fn fn, void *arg)
 		int sig = sigtimedwait(&set, &info, &wait);
 
 		if (sig == SIGTERM || sig == SIGINT) {
-			if (!stopping)
+			/* the grace period counts from the first SIGTERM */
+			if (!stopping) {
 				dcre_info("stopping: waiting for the workers to finish");
+				clock_gettime(CLOCK_MONOTONIC, &stop_at);
+			}
 			stopping = true;
-			clock_gettime(CLOCK_MONOTONIC, &stop_at);
 			for (int i = 0; i < n; i++)
 				if (slots[i].pid > 0)
 					kill(slots[i].pid, SIGTERM);

@@ -10,7 +10,9 @@
 typedef int (*dcre_worker_fn)(void *arg);
 
 /* Fork n workers running fn(arg) and supervise them until SIGTERM/SIGINT.
- * Returns 0 after every worker has exited. */
+ * Each worker gets SIGTERM when the calling process dies (PR_SET_PDEATHSIG).
+ * A worker still running 60 s after the first SIGTERM is killed. Returns 0
+ * after every worker has exited. */
 int dcre_prefork_run(int n, dcre_worker_fn fn, void *arg);
 
 #endif

@@ -3,11 +3,12 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "alloc.h"
@@ -17,7 +18,11 @@
 #include "plc_backend.h"
 #include "rf_backend.h"
 
-/* Set by the signal handlers of this process only. */
+/* How often an idle worker looks whether its main process is still there
+ * (PR_SET_PDEATHSIG, set at fork, is the prompt way; this is the safety net). */
+#define PARENT_CHECK_MS 1000
+
+/* Set by the signal handlers of this process and by take_pending only. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;
 
@@ -31,6 +36,23 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	reopen_requested = 1;
+}
+
+/* Take the signals of set that are pending while blocked. epoll_pwait runs
+ * the handlers only when it returns no event: while connections keep
+ * arriving it reports the ready socket and leaves a SIGTERM pending, so
+ * without this a busy worker would never see it (issue 11). */
+static void take_pending(const sigset_t *set)
+{
+	const struct timespec zero = {0, 0};
+	int sig;
+
+	while ((sig = sigtimedwait(set, NULL, &zero)) > 0) {
+		if (sig == SIGHUP)
+			reopen_requested = 1;
+		else
+			stop_requested = 1;
+	}
 }
 
 int dcre_worker_main(void *arg)
@@ -69,6 +91,8 @@ int dcre_worker_main(void *arg)
 		ctx.bridges[wa->cfg->ipmi.n_bmcs + j] =
 		    dcre_redfish_backend_new(&wa->cfg->redfish.servers[j]);
 	FCGX_InitRequest(&req, wa->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	/* the supervisor checked at fork that it is still our parent */
+	pid_t parent = getppid();
 
 	/* EPOLLEXCLUSIVE: a new connection wakes one idle worker, not all */
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -78,13 +102,22 @@ int dcre_worker_main(void *arg)
 		stop_requested = 1;
 	}
 	while (!stop_requested) {
-		int pr = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+		int pr = epoll_pwait(ep, &ev, 1, PARENT_CHECK_MS, &waitmask);
+		take_pending(&block);
 		if (reopen_requested) {
 			reopen_requested = 0;
 			dcre_log_reopen();
 		}
-		if (pr <= 0)
-			continue; /* EINTR: look at the flags again */
+		if (getppid() != parent) {
+			dcre_warn("worker %ld: the main process has gone; stopping",
+			          (long)getpid());
+			stop_requested = 1;
+		}
+		/* after SIGTERM nothing new is accepted, even with connections
+		 * waiting (with socket activation they stay queued for the next
+		 * start) */
+		if (pr <= 0 || stop_requested)
+			continue; /* EINTR or the parent check: look at the flags again */
 		if (FCGX_Accept_r(&req) < 0)
 			continue; /* another worker took the connection (EAGAIN) */
 		dcre_handler_serve(&ctx, &req);

@@ -14,8 +14,9 @@ struct dcre_worker_args {
 	struct plc_modem *modem; /* rpi_hat: the lines requested before fork; else NULL */
 };
 
-/* Runs until SIGTERM/SIGINT; finishes the current request first. arg is a
- * struct dcre_worker_args. Returns the exit status. */
+/* Runs until SIGTERM/SIGINT or until its main process has gone; finishes
+ * the current request first and accepts nothing new after the signal. arg
+ * is a struct dcre_worker_args. Returns the exit status. */
 int dcre_worker_main(void *arg);
 
 #endif

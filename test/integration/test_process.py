@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """opendcre-fcgi as a process (config.md §8, §9): where its FastCGI socket comes from
 (--socket PATH, --socket HOST:PORT, systemd LISTEN_FDS, fd 0 as spawn-fcgi passes it), a
-SIGTERM that lets the request in progress finish, the exit codes, and a bad configuration
+SIGTERM that lets the request in progress finish and stops the service promptly under sustained
+load, workers that leave when the main process is killed, the exit codes, and a bad configuration
 refused with the file, the key and the reason. Real workers, real emulator on a pty; requests
 go straight to the FastCGI socket."""
 
@@ -10,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -218,6 +220,190 @@ def test_sigterm_drains():
         h.stop(check=False)
 
 
+def _load_client(sock, uri, stop, signalled, counts, idx, depth=8):
+    """One client process until `stop`: opens `depth` connections, sends the request on each, then reads the answers, so that connections are always waiting in the socket's
+    backlog (as behind a busy web server). counts[idx] is the number of answers,
+    counts[idx + 1] the number of those completed after `signalled` was set."""
+    msg = (H._fcgi_record(H.FCGI_BEGIN_REQUEST, struct.pack('>HB5x', 1, 0))
+           + H._fcgi_record(H.FCGI_PARAMS, H._fcgi_params(
+               {'REQUEST_METHOD': 'GET', 'REQUEST_URI': uri}))
+           + H._fcgi_record(H.FCGI_PARAMS, b'') + H._fcgi_record(H.FCGI_STDIN, b''))
+    while not stop.is_set():
+        conns = []
+        for _ in range(depth):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            try:
+                s.connect(sock)
+                s.sendall(msg)
+                conns.append(s)
+            except OSError:
+                s.close()
+        if not conns:
+            time.sleep(0.01)     # the service is gone: keep knocking
+        for s in conns:
+            data = b''
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    data += d
+            except OSError:
+                pass
+            s.close()
+            if b'Status: 200 ' in data:
+                counts[idx] += 1
+                if signalled.is_set():
+                    counts[idx + 1] += 1
+
+
+class Load:
+    """n client processes sending uri to the FastCGI socket back to back, 8 connections each
+    in flight."""
+
+    def __init__(self, sock, uri=P13 + '/test', n=8):
+        import multiprocessing
+        ctx = multiprocessing.get_context('fork')
+        self.stop = ctx.Event()
+        self.signalled = ctx.Event()
+        self.counts = ctx.Array('l', 2 * n, lock=False)
+        self.procs = [ctx.Process(target=_load_client,
+                                  args=(sock, uri, self.stop, self.signalled, self.counts, 2 * i))
+                      for i in range(n)]
+        for p in self.procs:
+            p.start()
+
+    def served(self):
+        return sum(self.counts[0::2])
+
+    def served_after_signal(self):
+        return sum(self.counts[1::2])
+
+    def finish(self):
+        self.stop.set()
+        for p in self.procs:
+            p.join(15)
+            if p.is_alive():
+                p.kill()
+                p.join()
+
+
+def test_sigterm_under_load():
+    """issue 11 item 5: with clients keeping connections waiting (bus reads, 64 in flight),
+    SIGTERM stops the service within one request's time (plus a margin): a worker accepts
+    nothing new after SIGTERM even while its socket keeps reporting new connections."""
+    h = H.Harness('api.json', workers=4, name='sigterm-load', start_nginx=False)
+    h.start()
+    load = None
+    try:
+        workers = h.worker_pids()
+        uri = P13 + '/read/thermistor/rack_1/1/0x1FF'
+        t = time.monotonic()
+        r = H.fcgi_request(h.sock, uri)
+        one = time.monotonic() - t
+        H.expect_ok(r, {'temperature_c': 28.78}, 'one read')
+        load = Load(h.sock, uri)
+        time.sleep(2.0)
+        before = load.served()
+        assert before > 20, 'the load is too light to show anything: %d answers in 2 s' % before
+        load.signalled.set()
+        t0 = time.monotonic()
+        h.svc.send_signal(signal.SIGTERM)
+        try:
+            rc = h.svc.wait(40)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.monotonic() - t0
+        after = load.served_after_signal()
+        H.log('SIGTERM under load: one read alone %.3f s; %d answers in the 2 s before SIGTERM; '
+              'main process exited %.3f s after it (exit status %s); %d answers completed after '
+              'it' % (one, before, took, rc, after))
+        assert rc is not None, 'main process still running %.0f s after SIGTERM' % took
+        assert rc == 0, 'main process exit status %s after %.1f s' % (rc, took)
+        # each worker finishes the read in hand; the four wait for the bus in turn, and the
+        # supervisor looks at its workers every 0.2 s; a margin for a busy machine (more for
+        # an ASan build, whose exit scans for leaks)
+        bound = 4 * max(one, 2.0 / before) + (3.0 if sanitized() else 1.0)
+        assert took < bound, 'main process exited %.2f s after SIGTERM (bound %.2f s)' % (took, bound)
+        assert after <= 4 + 8 * 8, '%d requests served after SIGTERM' % after
+        left = [p for p in workers if H._alive(p)]
+        assert not left, 'workers %r still running' % left
+    finally:
+        if load:
+            load.finish()
+        h.stop(check=False)
+
+
+def test_sigterm_twice_keeps_grace():
+    """A second SIGTERM while a request is in hand changes nothing: the request is answered,
+    the service exits 0."""
+    h = H.Harness('api.json', workers=2, name='sigterm2', start_nginx=False)
+    h.start()
+    try:
+        result = {}
+
+        def slow():
+            result['r'] = H.fcgi_request(h.sock, P13 + '/scan/force', timeout=30)
+        s0 = h.seq()
+        t = threading.Thread(target=slow)
+        t.start()
+        deadline = time.monotonic() + 10
+        while h.seq() == s0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        h.svc.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+        h.svc.send_signal(signal.SIGTERM)
+        t.join(30)
+        r = result.get('r')
+        assert r is not None and r.status == 200, r
+        assert h.svc.wait(30) == 0
+    finally:
+        h.stop(check=False)
+
+
+def sanitized():
+    """Whether opendcre-fcgi is an ASan build: its exit runs LeakSanitizer's scan, which
+    takes a good part of a second of its own."""
+    with open(H.FCGI_EXE, 'rb') as f:
+        return b'__asan_init' in f.read()
+
+
+def test_kill9_main():
+    """issue 11 item 6: after kill -9 of the main process no worker is left after a second,
+    idle or under load, and a new service can take the socket path."""
+    for loaded in (False, True):
+        h = H.Harness('api.json', workers=4, name='kill9', start_nginx=False)
+        h.start()
+        load = None
+        try:
+            workers = h.worker_pids()
+            assert len(workers) == 4, workers
+            if loaded:
+                load = Load(h.sock)
+                time.sleep(1.0)
+                assert load.served() > 50, load.served()
+            t0 = time.monotonic()
+            h.svc.send_signal(signal.SIGKILL)
+            h.svc.wait(10)
+            while any(H._alive(p) for p in workers) and time.monotonic() - t0 < 5:
+                time.sleep(0.01)
+            took = time.monotonic() - t0
+            left = [p for p in workers if H._alive(p)]
+            H.log('kill -9 of the main process (%s): workers gone after %.3f s, left %r'
+                  % ('under load' if loaded else 'idle', took, left))
+            bound = 3.0 if sanitized() else 1.0
+            assert not left and took < bound, \
+                'workers %r still running %.2f s after kill -9 of the main process' % (left, took)
+        finally:
+            if load:
+                load.finish()
+            for p in workers:
+                if H._alive(p):
+                    os.kill(p, signal.SIGKILL)
+            h.stop(check=False)
+
+
 def main():
     for exe in (H.FCGI_EXE, H.EMU_EXE):
         if not os.access(exe, os.X_OK):
@@ -232,6 +418,11 @@ def main():
     R.check('bad configuration refused with file, key and reason; secrets not echoed',
             test_bad_config)
     R.check('SIGTERM: the request in progress finishes, then exit 0', test_sigterm_drains)
+    R.check('SIGTERM under sustained load: exit within one request of the signal',
+            test_sigterm_under_load)
+    R.check('a second SIGTERM: the request in progress still finishes, exit 0',
+            test_sigterm_twice_keeps_grace)
+    R.check('kill -9 of the main process: no worker left after a second', test_kill9_main)
     R.finish()
 
 

@@ -20,7 +20,7 @@ R = H.Runner('web-apache')
 T = W.need('apache2', 'slapd', 'slapadd', 'openssl', 'curl')
 MODULES_DIR = '/usr/lib/apache2/modules'
 MODULES = ['mpm_event', 'authn_core', 'authz_core', 'auth_basic', 'ldap', 'authnz_ldap',
-           'proxy', 'proxy_fcgi', 'socache_shmcb', 'ssl']
+           'proxy', 'proxy_fcgi', 'socache_shmcb', 'ssl', 'headers']
 for _m in MODULES:
     if not os.path.exists(os.path.join(MODULES_DIR, 'mod_%s.so' % _m)):
         H.skip('Apache module %s/mod_%s.so missing (apt-get install apache2)' % (MODULES_DIR, _m))
@@ -173,12 +173,19 @@ def main():
         def ldap_auth():
             r = W.curl(tls + P13 + '/test', cacert=ca)
             assert r.status == 401 and r.header('WWW-Authenticate'), 'no credentials: %r' % r
+            # Apache's own 401 and 403 are JSON bodies too (issue 11 item 9)
+            assert r.header('Content-Type') == ['application/json'], r.headers
+            assert r.json()['http_code'] == 401, r
             r = W.curl(tls + P13 + '/test', cacert=ca, user='alice:wrong')
             assert r.status == 401, 'wrong password: %r' % r
             r = W.curl(tls + P13 + '/test', cacert=ca, user='nobody:alice-secret')
             assert r.status == 401, 'unknown user: %r' % r
             r = W.curl(tls + P13 + '/test', cacert=ca, user='bob:bob-secret')
             assert r.status == 403, 'valid user outside the operators group: %r' % r
+            assert r.header('Content-Type') == ['application/json'], r.headers
+            assert r.json()['http_code'] == 403, r
+            r = W.curl(tls + P12 + '/test', cacert=ca, user='bob:bob-secret')
+            assert r.status == 403 and r.json() == {'message': '403: Forbidden'}, r
             W.expect_curl_ok(W.curl(tls + P13 + '/test', cacert=ca, user='alice:alice-secret'),
                              {'status': 'ok'}, 'operator')
 
@@ -231,7 +238,31 @@ def main():
                     csrv.stop(signal.SIGTERM)
                 cap.close()
 
+        def server_errors_json():
+            # errors Apache answers itself are JSON too (issue 11 item 9): a target over
+            # LimitRequestLine, and the service not running (mod_proxy_fcgi: 503)
+            r = H.http_raw(http_port, H.build_request('GET', P13 + '/test/' + 'a' * 10000))
+            H.expect_error(r, 414, '1.3', prefix='The length of the requested URL exceeds',
+                           what='10 KiB target')
+            down_run = os.path.join(h.run, 'down')
+            os.makedirs(down_run)
+            dsrv = None
+            try:
+                dsrv, dport, _ = W.retry_bind(lambda: start_apache(
+                    h, certs, ldap_port, down_run, os.path.join(down_run, 'no-service.sock')))
+                r = H.http_raw(dport, H.build_request('GET', P13 + '/test'))
+                H.expect_error(r, 503, '1.3', prefix='The server is temporarily unable',
+                               what='service down')
+                assert r.header('Cache-Control') == ['no-store'], r.headers
+                r = H.http_raw(dport, H.build_request('GET', P12 + '/scan'))
+                H.expect_error(r, 503, '1.2', message='503: Service Unavailable',
+                               what='1.2 service down')
+            finally:
+                if dsrv is not None:
+                    dsrv.stop(signal.SIGTERM)
+
         R.check('plain HTTP: /test and reads through Apache mod_proxy_fcgi', plain_test_and_read)
+        R.check('Apache\'s own 414 and 503 are JSON bodies of the version', server_errors_json)
         R.check('the raw request target reaches the service (%2F, JSON 404 and 500)', raw_target)
         R.check('HTTPS with the test CA (curl --cacert): /test and a read as an operator', tls_operator)
         W.check_tls_refusals(R, tls, https_port, 'alice:alice-secret')

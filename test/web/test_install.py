@@ -65,6 +65,8 @@ def main():
                 os.path.join(conf, 'apache2', 'opendcre-site.conf'),
                 os.path.join(conf, 'lighttpd', '15-opendcre.conf'),
                 os.path.join(conf, 'lighttpd', '15-opendcre-spawn.conf'),
+                os.path.join(conf, 'lighttpd', 'errors', '1.2', '503.html'),
+                os.path.join(conf, 'lighttpd', 'errors', '1.3', '503.html'),
                 os.path.join(datadir, 'opendcre', 'demo.json'),
                 os.path.join(datadir, 'doc', 'opendcre', 'README.md')]
         installed = set(state['map'].values())
@@ -100,6 +102,8 @@ def main():
                             ('apache2/opendcre.conf', '"unix:/run/opendcre/opendcre.sock|fcgi://'),
                             ('apache2/opendcre-site.conf', 'Include %s/apache2/opendcre-ldap.conf' % conf),
                             ('lighttpd/15-opendcre.conf', '"socket" => "/run/opendcre/opendcre.sock"'),
+                            ('lighttpd/15-opendcre.conf',
+                             'server.errorfile-prefix = "%s/lighttpd/errors/1.3/"' % conf),
                             ('lighttpd/15-opendcre-spawn.conf', '"bin-path" => "%s/opendcre-fcgi --config '
                              '%s/opendcre.json --workers 4"' % (bindir, conf))):
             with open(dest + os.path.join(conf, rel)) as f:

@@ -10,6 +10,7 @@
    stops the service and every worker."""
 
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -26,6 +27,9 @@ def lighttpd_conf(h, snippet, port, run, sock):
     values = W.base_values(h)
     values.update({'OPENDCRE_CONFDIR': run, 'OPENDCRE_SOCKET': sock or h.sock})
     W.configure('lighttpd/' + snippet, os.path.join(run, 'lighttpd', snippet), values)
+    # the error bodies the snippet names (server.errorfile-prefix), installed next to it
+    shutil.copytree(os.path.join(H.SOURCE, 'etc', 'lighttpd', 'errors'),
+                    os.path.join(run, 'lighttpd', 'errors'), dirs_exist_ok=True)
     docroot = os.path.join(run, 'www')
     os.makedirs(docroot, exist_ok=True)
     log = os.path.join(run, 'lighttpd-error.log')
@@ -124,7 +128,29 @@ def socket_variant():
                     csrv.stop(signal.SIGTERM)
                 cap.close()
 
+        def server_errors_json():
+            # errors lighttpd answers itself are JSON too (issue 11 item 9): the service not
+            # running (503), a second lighttpd from the same files in front of no socket
+            down_run = os.path.join(h.run, 'down')
+            os.makedirs(down_run)
+            dsrv = None
+            try:
+                dsrv, dport = start_lighttpd(h, '15-opendcre.conf', down_run,
+                                             os.path.join(down_run, 'no-service.sock'))
+                r = H.http_raw(dport, H.build_request('GET', P13 + '/test'))
+                H.expect_error(r, 503, '1.3', prefix='The server is temporarily unable',
+                               what='service down')
+                assert r.header('Cache-Control') == ['no-store'], r.headers
+                r = H.http_raw(dport, H.build_request('GET', P12 + '/scan'))
+                H.expect_error(r, 503, '1.2', message='503: Service Unavailable',
+                               what='1.2 service down')
+            finally:
+                if dsrv is not None:
+                    stop_lighttpd(dsrv, dport)
+
         R.check('spawn-fcgi (README command) runs the service with its own workers', spawned)
+        R.check('lighttpd\'s own 503 (service down) is the JSON body of the version',
+                server_errors_json)
         R.check('lighttpd "socket" snippet passes the raw REQUEST_URI', passed_params)
         R.check('lighttpd "socket" snippet: /test, reads and a JSON 404', common_checks, port, 'lighttpd')
         R.check('lighttpd "socket" snippet: audit line of a fan set', audit)

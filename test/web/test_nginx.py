@@ -95,6 +95,9 @@ def main():
         def basic_auth():
             r = W.curl(tls + P13 + '/test', cacert=ca)
             assert r.status == 401 and r.header('WWW-Authenticate'), 'no credentials: %r' % r
+            # nginx's own 401 is JSON as well (issue 11 item 9)
+            assert r.header('Content-Type') == ['application/json'], r.headers
+            assert r.json()['http_code'] == 401, r
             r = W.curl(tls + P13 + '/test', cacert=ca, user='alice:wrong')
             assert r.status == 401, 'wrong password: %r' % r
             r = W.curl(tls + P13 + '/test', cacert=ca, user='mallory:alice-secret')
@@ -163,6 +166,33 @@ def main():
 
         R.check('refused request lines get the JSON 400 on both servers, credentials or not',
                 rejected_request_json)
+
+        def server_errors_json():
+            # errors nginx answers itself are JSON too (issue 11 item 9): a target beyond the
+            # default 8 KiB header buffers, and the service not running
+            r = H.http_raw(http_port, H.build_request('GET', P13 + '/test/' + 'a' * 10000))
+            H.expect_error(r, 414, '1.3', prefix='The length of the requested URL exceeds',
+                           what='10 KiB target')
+            down_run = os.path.join(h.run, 'down')
+            os.makedirs(down_run)
+            dsrv = None
+            try:
+                dsrv, dport, dtls = W.retry_bind(lambda: start_nginx(
+                    h, certs, down_run, os.path.join(down_run, 'no-service.sock')))
+                r = H.http_raw(dport, H.build_request('GET', P13 + '/test'))
+                H.expect_error(r, 502, '1.3', prefix='The proxy server received an invalid',
+                               what='service down')
+                r = H.http_raw(dport, H.build_request('GET', P12 + '/scan'))
+                H.expect_error(r, 502, '1.2', message='502: Bad Gateway', what='1.2 service down')
+                r = W.curl('https://localhost:%d%s/test' % (dtls, P13), cacert=ca,
+                           user='alice:alice-secret')
+                assert r.status == 502 and r.json()['http_code'] == 502, r
+                assert r.header('Content-Type') == ['application/json'], r.headers
+            finally:
+                if dsrv is not None:
+                    dsrv.stop(signal.SIGQUIT)
+
+        R.check('nginx\'s own 414 and 502 are JSON bodies of the version', server_errors_json)
         R.check('the service gets the raw REQUEST_URI and REMOTE_USER, not the Authorization header',
                 passed_params)
         R.check('audit line names the Basic user of a power command; reads are not audited', audit_user)
