@@ -1,28 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /* The one transport interface of core. Each backend (PLC bus now; IPMI and
  * Redfish later) is a thin adapter implementing the operations it supports;
- * a NULL operation means "not supported by this backend". Operations build
- * their JSON answer with the shared converters of core/convert.h, so shapes
- * exist once. Every operation returns enum dcre_err and, on failure, a
+ * a NULL operation means "not supported by this backend". Operations fill
+ * typed results (core/result.h); core/render.h alone turns them into an
+ * API's answer. Every operation returns enum dcre_err and, on failure, a
  * message in msg naming the board, device, backend and cause. */
 #ifndef DCRE_BACKEND_H
 #define DCRE_BACKEND_H
 
-#include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "convert.h"
 #include "err.h"
+#include "result.h"
 
 struct dcre_backend;
 
+/* What the request's API asks of a conversion or an address (the command
+ * layer sets them from the API version; transports never see a version). */
+enum dcre_rule {
+	/* a device's payload must pass the decimal-number rule before its
+	 * type's own rule (conversions.md §2) */
+	DCRE_RULE_STRICT_NUMBERS = 1u << 0,
+	/* the extended readings: pressure in kPa, a vapor_fan's speed, the
+	 * 2-field battery answer to a power command */
+	DCRE_RULE_EXT_READINGS = 1u << 1,
+	/* a reading must carry a value: a power_supply sensor (health and
+	 * states only) cannot be answered */
+	DCRE_RULE_VALUE_REQUIRED = 1u << 2,
+	/* the system device also takes the board's LED commands */
+	DCRE_RULE_SYSTEM_LED = 1u << 3,
+};
+
 /* The addressed device of one request, validated by the command layer. */
 struct dcre_target {
-	enum dcre_api api;
-	const char *rack;        /* 1.3 rack text, NULL in 1.2 */
+	unsigned rules;          /* enum dcre_rule bits */
+	const char *rack;        /* rack text of the request, NULL when it has none */
 	uint32_t board;          /* board id */
 	uint16_t device;         /* device id as sent on the bus (when !device_name) */
-	const char *device_name; /* 1.3 text device id of a bridge board, else NULL */
+	const char *device_name; /* text device id of a bridge board, else NULL */
 	char board_hex[9];       /* 8 lowercase hex digits, for messages */
 	char device_hex[16];     /* 4+ lowercase hex digits as given, for messages */
 };
@@ -34,50 +49,68 @@ enum dcre_power_action {
 	DCRE_POWER_STATUS,
 };
 
-enum dcre_boot_target {
-	DCRE_BOOT_GET = -1,
-	DCRE_BOOT_NO_OVERRIDE = 0,
-	DCRE_BOOT_HDD = 1,
-	DCRE_BOOT_PXE = 2,
+enum dcre_led_set {
+	DCRE_LED_GET, /* read only */
+	DCRE_LED_ON,
+	DCRE_LED_OFF,
+	DCRE_LED_NO_OVERRIDE,
 };
 
+/* A chamber LED command, validated: -1 in a field means no_override. */
+struct dcre_chamber_set {
+	int state;         /* 1 on, 0 off */
+	const char *color; /* hex text exactly as given (buses echo it), NULL = no_override */
+	int blink;         /* 1 blink, 0 steady */
+};
+
+/* A fan speed to set, validated (0-10000 rpm). */
+struct dcre_fan_set {
+	int rpm;
+	const char *digits; /* exactly as given, leading zeros kept (the PLC bus sends these) */
+};
+
+/* The operations a transport may implement; NULL = not supported. Each
+ * fills its typed result (core/result.h; zeroed by the caller, cleared by
+ * the caller also on failure) and returns DCRE_OK, or an error with msg
+ * naming the board, device, backend and cause. */
 struct dcre_backend_ops {
 	const char *name; /* "PLC bus" */
-	/* {"firmware_version": ...} */
-	enum dcre_err (*version)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-	                         struct dcre_msg *msg);
-	/* Single-board scan: an array of boards in the scan-cache shape
-	 * ({"backend","board_id","devices":[{"device_id","device_type"}]}). */
+	/* *firmware: the board's version text; caller frees. */
+	enum dcre_err (*version)(struct dcre_backend *b, const struct dcre_target *t,
+	                         char **firmware, struct dcre_msg *msg);
+	/* Single-board scan: the board (normally one). */
 	enum dcre_err (*scan_board)(struct dcre_backend *b, const struct dcre_target *t,
-	                            cJSON **boards, struct dcre_msg *msg);
-	/* Scan-all of this backend: an array of boards in the same shape. */
-	enum dcre_err (*scan_all)(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg);
-	/* type: the lower-cased URL device type. */
+	                            struct dcre_boards *out, struct dcre_msg *msg);
+	/* Scan-all of this backend. */
+	enum dcre_err (*scan_all)(struct dcre_backend *b, struct dcre_boards *out,
+	                          struct dcre_msg *msg);
+	/* type: the lower-cased device type of the request. */
 	enum dcre_err (*read)(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-	                      cJSON **out, struct dcre_msg *msg);
-	/* type: the lower-cased 1.3 device_type segment, or NULL. */
+	                      struct dcre_reading *out, struct dcre_msg *msg);
+	/* type: the lower-cased device type the request names, or NULL. */
 	enum dcre_err (*power)(struct dcre_backend *b, const struct dcre_target *t,
-	                       const char *type, enum dcre_power_action action, cJSON **out,
-	                       struct dcre_msg *msg);
-	enum dcre_err (*asset)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-	                       struct dcre_msg *msg);
+	                       const char *type, enum dcre_power_action action,
+	                       struct dcre_power *out, struct dcre_msg *msg);
+	enum dcre_err (*asset)(struct dcre_backend *b, const struct dcre_target *t,
+	                       struct dcre_asset *out, struct dcre_msg *msg);
+	/* target DCRE_BOOT_GET reads; *now: the target afterwards. */
 	enum dcre_err (*boot_target)(struct dcre_backend *b, const struct dcre_target *t,
-	                             enum dcre_boot_target target, cJSON **out,
+	                             enum dcre_boot_target target, enum dcre_boot_target *now,
 	                             struct dcre_msg *msg);
-	/* state: NULL = read; "on", "off", "no_override" = set. */
-	enum dcre_err (*led)(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-	                     cJSON **out, struct dcre_msg *msg);
-	/* Already validated texts: state "1"/"0"/"-1", color hex text or "-1",
-	 * blink "1"/"0"/"-1". */
+	enum dcre_err (*led)(struct dcre_backend *b, const struct dcre_target *t,
+	                     enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg);
 	enum dcre_err (*chamber_led)(struct dcre_backend *b, const struct dcre_target *t,
-	                             const char *state, const char *color, const char *blink,
-	                             cJSON **out, struct dcre_msg *msg);
-	/* speed: NULL = read; else the validated digits exactly as given. */
-	enum dcre_err (*fan)(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
-	                     cJSON **out, struct dcre_msg *msg);
-	enum dcre_err (*host_info)(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-	                           struct dcre_msg *msg);
-	enum dcre_err (*plc_config)(struct dcre_backend *b, cJSON **out, struct dcre_msg *msg);
+	                             const struct dcre_chamber_set *set,
+	                             struct dcre_chamber_led *out, struct dcre_msg *msg);
+	/* set NULL: read. The answer is a fan_speed reading. */
+	enum dcre_err (*fan)(struct dcre_backend *b, const struct dcre_target *t,
+	                     const struct dcre_fan_set *set, struct dcre_reading *out,
+	                     struct dcre_msg *msg);
+	enum dcre_err (*host_info)(struct dcre_backend *b, const struct dcre_target *t,
+	                           struct dcre_host_info *out, struct dcre_msg *msg);
+	/* The transport's own configuration facts (the PLC modem's registers). */
+	enum dcre_err (*config_facts)(struct dcre_backend *b, struct dcre_facts *out,
+	                              struct dcre_msg *msg);
 	void (*free)(struct dcre_backend *b);
 };
 

@@ -6,65 +6,47 @@
 #include <string.h>
 #include <strings.h>
 
-#include "alloc.h"
-#include "convert.h"
+#include "text.h"
 
-static cJSON *string_array(char **list, size_t n)
+static void copy_names(struct dcre_strv *to, char **list, size_t n)
 {
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, dcre_convert_text(list[i], strlen(list[i])));
-	return a;
+	for (size_t i = 0; i < n; i++) {
+		char *t = dcre_text_clean(list[i], strlen(list[i]));
+		dcre_strv_add(to, t);
+		free(t);
+	}
 }
 
-void dcre_bridge_add_sensor(cJSON *sensors, uint16_t id, const char *info, const char *type)
+void dcre_bridge_add_sensor(struct dcre_board *board, uint16_t id, const char *info,
+                            const char *type)
 {
-	char hex[5];
-	cJSON *d = cJSON_CreateObject();
-
-	snprintf(hex, sizeof(hex), "%04x", id);
-	cJSON_AddStringToObject(d, "device_id", hex);
-	cJSON_AddItemToObject(d, "device_info", dcre_convert_text(info, strlen(info)));
-	cJSON_AddStringToObject(d, "device_type", type);
-	cJSON_AddItemToArray(sensors, d);
+	char *t = dcre_text_clean(info, strlen(info));
+	dcre_board_add_device(board, id, type, t);
+	free(t);
 }
 
-cJSON *dcre_bridge_record(const struct dcre_backend *b, cJSON *sensors)
+struct dcre_board *dcre_bridge_board(const struct dcre_backend *b, struct dcre_boards *bs)
 {
 	const struct dcre_bridge_config *c = b->bridge;
-	cJSON *r = cJSON_CreateObject();
-	cJSON *devs = cJSON_CreateArray();
-	char id[9];
-	cJSON *it;
+	struct dcre_board *r = dcre_boards_add(bs, c->board_id, b->kind);
 
-	snprintf(id, sizeof(id), "%08x", c->board_id);
-	cJSON_AddStringToObject(r, "backend", b->kind);
-	cJSON_AddNumberToObject(r, "index", c->index);
-	cJSON_AddStringToObject(r, "board_id", id);
-	cJSON_AddItemToObject(r, "hostnames", string_array(c->hostnames, c->n_hostnames));
-	cJSON_AddItemToObject(r, "ip_addresses", string_array(c->ip_addresses, c->n_ip_addresses));
-	dcre_bridge_add_sensor(devs, DCRE_BRIDGE_DEV_POWER, "power", "power");
-	dcre_bridge_add_sensor(devs, DCRE_BRIDGE_DEV_SYSTEM, "system", "system");
-	dcre_bridge_add_sensor(devs, DCRE_BRIDGE_DEV_LED, "led", "led");
-	while (sensors && (it = cJSON_DetachItemFromArray(sensors, 0)))
-		cJSON_AddItemToArray(devs, it);
-	cJSON_Delete(sensors);
-	cJSON_AddItemToObject(r, "devices", devs);
+	r->index = c->index;
+	r->has_names = true;
+	copy_names(&r->hostnames, c->hostnames, c->n_hostnames);
+	copy_names(&r->ip_addresses, c->ip_addresses, c->n_ip_addresses);
+	dcre_board_add_device(r, DCRE_BRIDGE_DEV_POWER, "power", "power");
+	dcre_board_add_device(r, DCRE_BRIDGE_DEV_SYSTEM, "system", "system");
+	dcre_board_add_device(r, DCRE_BRIDGE_DEV_LED, "led", "led");
 	return r;
 }
 
-const cJSON *dcre_bridge_find_device(const cJSON *record, const struct dcre_target *t)
+const struct dcre_device *dcre_bridge_find_device(const struct dcre_board *board,
+                                                  const struct dcre_target *t)
 {
-	const cJSON *d;
-	char hex[5];
-
-	snprintf(hex, sizeof(hex), "%04x", t->device);
-	cJSON_ArrayForEach(d, cJSON_GetObjectItem(record, "devices"))
-	{
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
-		const char *info = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_info"));
-		if (t->device_name ? (info && strcasecmp(info, t->device_name) == 0)
-		                   : (id && strcmp(id, hex) == 0))
+	for (size_t i = 0; i < board->n_devices; i++) {
+		const struct dcre_device *d = &board->devices[i];
+		if (t->device_name ? (d->info && strcasecmp(d->info, t->device_name) == 0)
+		                   : d->id == t->device)
 			return d;
 	}
 	return NULL;
@@ -79,7 +61,7 @@ bool dcre_bridge_is_device(const struct dcre_target *t, uint16_t id, const char 
 
 const char *dcre_bridge_label(const struct dcre_backend *b)
 {
-	return strcmp(b->kind, "ipmi") == 0 ? "IPMI" : "Redfish";
+	return b->ops->name;
 }
 
 enum dcre_err dcre_bridge_no_device(const struct dcre_backend *b, const struct dcre_target *t,
@@ -90,127 +72,8 @@ enum dcre_err dcre_bridge_no_device(const struct dcre_backend *b, const struct d
 	                    type ? " " : "", t->device_name ? t->device_name : t->device_hex);
 }
 
-static const char *value_key(const char *type)
+void dcre_bridge_host_info(const struct dcre_bridge_config *b, struct dcre_host_info *out)
 {
-	if (strcmp(type, "temperature") == 0)
-		return "temperature_c";
-	if (strcmp(type, "fan_speed") == 0)
-		return "speed_rpm";
-	if (strcmp(type, "voltage") == 0)
-		return "voltage";
-	return NULL; /* power_supply */
-}
-
-enum dcre_err dcre_bridge_reading(enum dcre_api api, const char *type, double value,
-                                  const char *health, cJSON *states, cJSON **out,
-                                  struct dcre_msg *msg)
-{
-	const char *key = value_key(type);
-	cJSON *r;
-
-	if (!key && api == DCRE_API_12) {
-		cJSON_Delete(states);
-		return dcre_msg_set(msg, DCRE_ENOTSUP,
-		                    "a %s reading has no 1.2 API shape (use the 1.3 API)", type);
-	}
-	r = cJSON_CreateObject();
-	if (key) {
-		cJSON *v = dcre_json_double(value);
-		if (!v) {
-			cJSON_Delete(r);
-			cJSON_Delete(states);
-			return dcre_msg_set(msg, DCRE_EPROTO,
-			                    "the %s reading is not a finite number", type);
-		}
-		cJSON_AddItemToObject(r, key, v);
-	}
-	if (api == DCRE_API_13) {
-		cJSON_AddStringToObject(r, "health", health ? health : "unknown");
-		cJSON_AddItemToObject(r, "states", states ? states : cJSON_CreateArray());
-	} else {
-		cJSON_Delete(states);
-	}
-	*out = r;
-	return DCRE_OK;
-}
-
-static cJSON *tristate(int v, bool unknown_as_string)
-{
-	if (v < 0)
-		return unknown_as_string ? cJSON_CreateString("unknown") : cJSON_CreateFalse();
-	return cJSON_CreateBool(v);
-}
-
-cJSON *dcre_bridge_power(enum dcre_api api, bool on, int power_ok, int over_current, double watts)
-{
-	return dcre_bridge_power_state(api, on ? "on" : "off", power_ok, over_current, watts);
-}
-
-cJSON *dcre_bridge_power_state(enum dcre_api api, const char *state, int power_ok, int over_current,
-                               double watts)
-{
-	cJSON *r = cJSON_CreateObject();
-	bool v13 = api == DCRE_API_13;
-
-	cJSON_AddStringToObject(r, "power_status", state);
-	cJSON_AddItemToObject(r, "power_ok", tristate(power_ok, v13));
-	cJSON_AddItemToObject(r, "over_current", tristate(over_current, v13));
-	if (watts >= 0)
-		cJSON_AddItemToObject(r, "input_power", dcre_json_double(watts));
-	else
-		cJSON_AddItemToObject(r, "input_power",
-		                      v13 ? cJSON_CreateString("unknown") : dcre_json_int(0));
-	if (!v13) {
-		cJSON_AddItemToObject(r, "input_voltage", dcre_json_int(0));
-		cJSON_AddItemToObject(r, "output_current", dcre_json_int(0));
-		cJSON_AddStringToObject(r, "pmbus_raw", "0,0,0,0");
-		cJSON_AddFalseToObject(r, "under_voltage");
-	}
-	return r;
-}
-
-cJSON *dcre_bridge_led(enum dcre_api api, const char *state)
-{
-	cJSON *r = cJSON_CreateObject();
-	if (api == DCRE_API_12)
-		cJSON_AddStringToObject(r, "led_color", "unknown");
-	cJSON_AddStringToObject(r, "led_state", state);
-	return r;
-}
-
-static void add_text(cJSON *o, const char *key, const char *v)
-{
-	cJSON_AddItemToObject(o, key, dcre_convert_text(v ? v : "", v ? strlen(v) : 0));
-}
-
-cJSON *dcre_bridge_asset(const char *const f[13], const char *ip_key, const char *ip)
-{
-	cJSON *r = cJSON_CreateObject();
-	cJSON *board = cJSON_AddObjectToObject(r, "board_info");
-	cJSON *chassis = cJSON_AddObjectToObject(r, "chassis_info");
-	cJSON *product = cJSON_AddObjectToObject(r, "product_info");
-
-	add_text(board, "manufacturer", f[0]);
-	add_text(board, "part_number", f[1]);
-	add_text(board, "product_name", f[2]);
-	add_text(board, "serial_number", f[3]);
-	add_text(chassis, "chassis_type", f[4]);
-	add_text(chassis, "part_number", f[5]);
-	add_text(chassis, "serial_number", f[6]);
-	add_text(product, "asset_tag", f[7]);
-	add_text(product, "manufacturer", f[8]);
-	add_text(product, "part_number", f[9]);
-	add_text(product, "product_name", f[10]);
-	add_text(product, "serial_number", f[11]);
-	add_text(product, "version", f[12]);
-	add_text(r, ip_key, ip);
-	return r;
-}
-
-cJSON *dcre_bridge_host_info(const struct dcre_bridge_config *b)
-{
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddItemToObject(r, "hostnames", string_array(b->hostnames, b->n_hostnames));
-	cJSON_AddItemToObject(r, "ip_addresses", string_array(b->ip_addresses, b->n_ip_addresses));
-	return r;
+	copy_names(&out->hostnames, b->hostnames, b->n_hostnames);
+	copy_names(&out->ip_addresses, b->ip_addresses, b->n_ip_addresses);
 }

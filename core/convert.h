@@ -16,11 +16,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "render.h"
 
-enum dcre_api {
-	DCRE_API_12 = 12,
-	DCRE_API_13 = 13,
-};
 
 /* read: type is the lower-cased URL device type. Caller owns *out
  * (cJSON_Delete). */

@@ -80,6 +80,17 @@ static void string(struct out *o, const char *s)
 		case '\t':
 			esc[1] = 't';
 			break;
+		case 0xC0:
+			/* C0 80: a device's NUL byte (core/text.h) */
+			if ((unsigned char)s[1] != 0x80)
+				continue;
+			memcpy(esc, "\\u0000", 6);
+			n = 6;
+			put(o, run, (size_t)(s - run));
+			put(o, esc, n);
+			run = s + 2;
+			s++;
+			continue;
 		default:
 			if (c >= 0x20)
 				continue;
