@@ -13,6 +13,7 @@
 #include "bridge.h"
 #include "log.h"
 #include "number.h"
+#include "render.h"
 #include "scancache.h"
 
 /* Lower-cased copy; caller frees. */
@@ -120,7 +121,8 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 	struct dcre_backend *bridge = NULL;
 
 	memset(t, 0, sizeof(*t));
-	t->api = m->api;
+	t->rules = m->api == DCRE_API_12 ? DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED
+	                                 : DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS;
 	t->rack = m->var[DCRE_VAR_RACK];
 	if (m->api == DCRE_API_12) {
 		if (!is_int || id.negative)
@@ -183,32 +185,6 @@ static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
 
 /* ---- scan ---- */
 
-/* Copy of a cached board without the internal keys (backend, index); in
- * the 1.2 API bridge boards also lose hostnames/ip_addresses and the
- * device_info of their static devices (api.md §6.3). */
-static cJSON *render_board(const cJSON *board, enum dcre_api api)
-{
-	cJSON *b = cJSON_Duplicate(board, 1);
-	const char *backend = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
-	bool bridge = backend && strcmp(backend, "plc") != 0;
-	cJSON *d;
-
-	if (api == DCRE_API_12 && bridge) {
-		cJSON_DeleteItemFromObject(b, "hostnames");
-		cJSON_DeleteItemFromObject(b, "ip_addresses");
-		cJSON_ArrayForEach(d, cJSON_GetObjectItem(b, "devices"))
-		{
-			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
-			if (id &&
-			    (!strcmp(id, "0100") || !strcmp(id, "0200") || !strcmp(id, "0300")))
-				cJSON_DeleteItemFromObject(d, "device_info");
-		}
-	}
-	cJSON_DeleteItemFromObject(b, "backend");
-	cJSON_DeleteItemFromObject(b, "index");
-	return b;
-}
-
 /* The rack object of racks with this id, created at the end if new. */
 static cJSON *rack_of(cJSON *racks, const char *rack_id)
 {
@@ -228,7 +204,7 @@ static cJSON *rack_of(cJSON *racks, const char *rack_id)
 /* One backend's part of a live scan-all. */
 struct scan_job {
 	struct dcre_backend *b;
-	cJSON *boards;
+	struct dcre_boards boards;
 	enum dcre_err e;
 	struct dcre_msg why;
 };
@@ -287,8 +263,8 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 	scan_jobs(jobs, backends);
 	for (size_t i = 0; i < backends; i++) {
 		struct dcre_backend *b = jobs[i].b;
-		cJSON *it;
 		if (jobs[i].e) {
+			dcre_boards_clear(&jobs[i].boards);
 			failed++;
 			*err = jobs[i].e;
 			dcre_warn("%s", jobs[i].why.text);
@@ -306,9 +282,10 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 		}
 		cJSON *rack =
 		    rack_of(racks, b->bridge ? b->bridge->rack_id : ctx->cfg->plc.rack_id);
-		while ((it = cJSON_DetachItemFromArray(jobs[i].boards, 0)))
-			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"), it);
-		cJSON_Delete(jobs[i].boards);
+		for (size_t k = 0; k < jobs[i].boards.n; k++)
+			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"),
+			                     dcre_render_board_record(&jobs[i].boards.v[k]));
+		dcre_boards_clear(&jobs[i].boards);
 	}
 	free(jobs);
 	cJSON_AddItemToObject(doc, "racks", racks);
@@ -375,7 +352,7 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 		{
 			cJSON *b;
 			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
-			    cJSON_AddItemToArray(boards, render_board(b, m->api));
+			    cJSON_AddItemToArray(boards, dcre_render_board(m->api, b));
 		}
 	} else {
 		cJSON *racks = cJSON_AddArrayToObject(res, "racks");
@@ -389,7 +366,7 @@ static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_
 			cJSON *boards = cJSON_AddArrayToObject(r, "boards");
 			cJSON *b;
 			cJSON_ArrayForEach(b, cJSON_GetObjectItem(rack, "boards"))
-			    cJSON_AddItemToArray(boards, render_board(b, m->api));
+			    cJSON_AddItemToArray(boards, dcre_render_board(m->api, b));
 			cJSON_AddItemToArray(racks, r);
 		}
 		if (want_rack && cJSON_GetArraySize(racks) == 0) {
@@ -451,16 +428,23 @@ static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_rout
 		boards = cJSON_CreateArray();
 		cJSON_AddItemToArray(boards, cached);
 	} else {
+		struct dcre_boards typed = {0};
 		if (!b->ops->scan_board)
 			return unsupported("scan", b, &t, msg);
-		e = b->ops->scan_board(b, &t, &boards, msg);
+		e = b->ops->scan_board(b, &t, &typed, msg);
+		if (!e) {
+			boards = cJSON_CreateArray();
+			for (size_t i = 0; i < typed.n; i++)
+				cJSON_AddItemToArray(boards, dcre_render_board_record(&typed.v[i]));
+		}
+		dcre_boards_clear(&typed);
 		if (e)
 			return e;
 	}
 	cJSON *res = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(res, "boards");
 	cJSON *it;
-	cJSON_ArrayForEach(it, boards) cJSON_AddItemToArray(arr, render_board(it, m->api));
+	cJSON_ArrayForEach(it, boards) cJSON_AddItemToArray(arr, dcre_render_board(m->api, it));
 	cJSON_Delete(boards);
 	*out = res;
 	return DCRE_OK;
@@ -557,13 +541,12 @@ static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_m
 		return e;
 	if (!b->ops->version)
 		return unsupported("version", b, &t, msg);
-	e = b->ops->version(b, &t, out, msg);
-	if (e)
-		return e;
-	bool v12 = m->api == DCRE_API_12;
-	cJSON_AddStringToObject(*out, "api_version", v12 ? "1.2" : "1.3");
-	cJSON_AddStringToObject(*out, "opendcre_version", v12 ? "1.2.0" : "1.3.0");
-	return DCRE_OK;
+	char *firmware = NULL;
+	e = b->ops->version(b, &t, &firmware, msg);
+	if (!e)
+		*out = dcre_render_version(m->api, firmware);
+	free(firmware);
+	return e;
 }
 
 static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
@@ -575,7 +558,11 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 	if (e)
 		return e;
 	char *type = lower(m->var[DCRE_VAR_TYPE]);
-	e = b->ops->read ? b->ops->read(b, &t, type, out, msg) : unsupported("read", b, &t, msg);
+	struct dcre_reading r = {0};
+	e = b->ops->read ? b->ops->read(b, &t, type, &r, msg) : unsupported("read", b, &t, msg);
+	if (!e)
+		*out = dcre_render_reading(m->api, &r);
+	dcre_reading_clear(&r);
 	/* a fan_speed packet also reaches a vapor_fan device; power and system
 	 * devices answer their own routes, never a read */
 	char sends[64] = "";
@@ -602,9 +589,15 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "Invalid power action '%s' (expected on, off, cycle or status)",
 		                    action);
-	char *type = m->var[DCRE_VAR_TYPE] ? lower(m->var[DCRE_VAR_TYPE]) : NULL;
-	e = b->ops->power ? b->ops->power(b, &t, type, (enum dcre_power_action)a, out, msg)
+	/* the 1.2 API ignores a device_type segment; 1.3 sends its type code */
+	char *type =
+	    m->api == DCRE_API_13 && m->var[DCRE_VAR_TYPE] ? lower(m->var[DCRE_VAR_TYPE]) : NULL;
+	struct dcre_power p = {0};
+	e = b->ops->power ? b->ops->power(b, &t, type, (enum dcre_power_action)a, &p, msg)
 	                  : unsupported("power", b, &t, msg);
+	if (!e)
+		*out = dcre_render_power(m->api, &p);
+	dcre_power_clear(&p);
 	free(type);
 	return explain_silence(ctx, b, &t, "power|vapor_rectifier|vapor_battery", e, msg);
 }
@@ -623,7 +616,12 @@ static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_mat
 		                    t.board_hex);
 	if (!b->ops->asset)
 		return unsupported("asset", b, &t, msg);
-	return explain_silence(ctx, b, &t, "system", b->ops->asset(b, &t, out, msg), msg);
+	struct dcre_asset a = {0};
+	e = explain_silence(ctx, b, &t, "system", b->ops->asset(b, &t, &a, msg), msg);
+	if (!e)
+		*out = dcre_render_asset(&a);
+	dcre_asset_clear(&a);
+	return e;
 }
 
 static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -652,8 +650,12 @@ static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_rou
 	}
 	if (!b->ops->boot_target)
 		return unsupported("boot_target", b, &t, msg);
-	return explain_silence(ctx, b, &t, "system", b->ops->boot_target(b, &t, target, out, msg),
-	                       msg);
+	enum dcre_boot_target now = DCRE_BOOT_UNKNOWN;
+	e = explain_silence(ctx, b, &t, "system", b->ops->boot_target(b, &t, target, &now, msg),
+	                    msg);
+	if (!e)
+		*out = dcre_render_boot_target(now);
+	return e;
 }
 
 static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -689,7 +691,7 @@ static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_
 			                    device);
 		dev = (int32_t)id.value;
 	}
-	*out = dcre_convert_location(dev);
+	*out = dcre_render_location(dev);
 	return DCRE_OK;
 }
 
@@ -711,15 +713,25 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 	    (m->api == DCRE_API_12 || strcmp(state, "no_override") != 0))
 		return dcre_msg_set(msg, DCRE_EINVAL, "Invalid LED state '%s' (expected %s)", state,
 		                    m->api == DCRE_API_12 ? "on or off" : "on, off or no_override");
-	if (!color)
-		return b->ops->led ? explain_silence(ctx, b, &t, "led",
-		                                     b->ops->led(b, &t, state, out, msg), msg)
-		                   : unsupported("led", b, &t, msg);
+	if (!color) {
+		if (!b->ops->led)
+			return unsupported("led", b, &t, msg);
+		enum dcre_led_set set = !state                      ? DCRE_LED_GET
+		                        : strcmp(state, "on") == 0  ? DCRE_LED_ON
+		                        : strcmp(state, "off") == 0 ? DCRE_LED_OFF
+		                                                    : DCRE_LED_NO_OVERRIDE;
+		struct dcre_led l = {0};
+		e = explain_silence(ctx, b, &t, "led", b->ops->led(b, &t, set, &l, msg), msg);
+		if (!e)
+			*out = dcre_render_led(m->api, &l);
+		return e;
+	}
 
 	/* 1.3 chamber LED: state, colour, blink checked in that order */
 	const char *blink = m->var[DCRE_VAR_BLINK];
-	const char *st = strcmp(state, "on") == 0 ? "1" : strcmp(state, "off") == 0 ? "0" : "-1";
-	const char *co = "-1";
+	struct dcre_chamber_set set = {.state = strcmp(state, "on") == 0    ? 1
+	                                        : strcmp(state, "off") == 0 ? 0
+	                                                                    : -1};
 	if (strcmp(color, "no_override") != 0) {
 		struct dcre_hexid id;
 		if (dcre_number_parse_hex(color, &id) != DCRE_OK || id.negative || id.overflow ||
@@ -728,15 +740,14 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "Invalid LED color '%s' (expected no_override or a hex "
 			                    "value from 000000 to ffffff)",
 			                    color);
-		co = color;
+		set.color = color;
 	}
-	const char *bl;
 	if (strcmp(blink, "blink") == 0)
-		bl = "1";
+		set.blink = 1;
 	else if (strcmp(blink, "steady") == 0)
-		bl = "0";
+		set.blink = 0;
 	else if (strcmp(blink, "no_override") == 0)
-		bl = "-1";
+		set.blink = -1;
 	else
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "Invalid blink state '%s' (expected blink, steady or "
@@ -744,8 +755,13 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 		                    blink);
 	if (!b->ops->chamber_led)
 		return unsupported("chamber_led", b, &t, msg);
-	return explain_silence(ctx, b, &t, "vapor_led",
-	                       b->ops->chamber_led(b, &t, st, co, bl, out, msg), msg);
+	struct dcre_chamber_led c = {0};
+	e = explain_silence(ctx, b, &t, "vapor_led", b->ops->chamber_led(b, &t, &set, &c, msg),
+	                    msg);
+	if (!e)
+		*out = dcre_render_chamber_led(&c);
+	dcre_chamber_led_clear(&c);
+	return e;
 }
 
 static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
@@ -757,6 +773,7 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
+	struct dcre_fan_set set = {.digits = speed};
 	if (speed) {
 		char *digits = NULL;
 		int64_t v = -1;
@@ -768,11 +785,17 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "Invalid fan speed '%s' (expected an integer from 0 to "
 			                    "10000 rpm)",
 			                    speed);
+		set.rpm = (int)v;
 	}
 	if (!b->ops->fan)
 		return unsupported("fan", b, &t, msg);
-	return explain_silence(ctx, b, &t, "fan_speed|vapor_fan",
-	                       b->ops->fan(b, &t, speed, out, msg), msg);
+	struct dcre_reading r = {0};
+	e = explain_silence(ctx, b, &t, "fan_speed|vapor_fan",
+	                    b->ops->fan(b, &t, speed ? &set : NULL, &r, msg), msg);
+	if (!e)
+		*out = dcre_render_reading(m->api, &r);
+	dcre_reading_clear(&r);
+	return e;
 }
 
 static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,
@@ -784,26 +807,36 @@ static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 	if (e)
 		return e;
+	struct dcre_host_info h = {0};
 	if (b->bridge) {
-		*out = dcre_bridge_host_info(b->bridge);
-		return DCRE_OK;
+		dcre_bridge_host_info(b->bridge, &h);
+	} else {
+		e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
+		if (e)
+			return e;
+		if (!b->ops->host_info)
+			return unsupported("host_info", b, &t, msg);
+		e = b->ops->host_info(b, &t, &h, msg);
 	}
-	e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
-	if (e)
-		return e;
-	if (!b->ops->host_info)
-		return unsupported("host_info", b, &t, msg);
-	return b->ops->host_info(b, &t, out, msg);
+	if (!e)
+		*out = dcre_render_host_info(&h);
+	dcre_host_info_clear(&h);
+	return e;
 }
 
 static enum dcre_err cmd_plc_config(struct dcre_ctx *ctx, cJSON **out, struct dcre_msg *msg)
 {
 	if (!ctx->plc || ctx->cfg->plc.hardware_type != DCRE_HW_RPI_HAT ||
-	    !ctx->plc->ops->plc_config)
+	    !ctx->plc->ops->config_facts)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Unsupported hardware type in use. Unable to retrieve modem "
 		                    "configuration.");
-	return ctx->plc->ops->plc_config(ctx->plc, out, msg);
+	struct dcre_facts f = {0};
+	enum dcre_err e = ctx->plc->ops->config_facts(ctx->plc, &f, msg);
+	if (!e)
+		*out = dcre_render_facts(&f);
+	dcre_facts_clear(&f);
+	return e;
 }
 
 enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,

@@ -167,8 +167,8 @@ cJSON *dcre_render_power(enum dcre_api api, const struct dcre_power *p)
 cJSON *dcre_render_asset(const struct dcre_asset *a)
 {
 	static const char *const key[DCRE_ASSET_COUNT] = {
-	    "manufacturer", "part_number",  "product_name", "serial_number", "chassis_type",
-	    "part_number",  "serial_number", "asset_tag",   "manufacturer",  "part_number",
+	    "manufacturer", "part_number",   "product_name", "serial_number", "chassis_type",
+	    "part_number",  "serial_number", "asset_tag",    "manufacturer",  "part_number",
 	    "product_name", "serial_number", "version"};
 	cJSON *o = cJSON_CreateObject();
 	cJSON *board = cJSON_AddObjectToObject(o, "board_info");
@@ -176,7 +176,7 @@ cJSON *dcre_render_asset(const struct dcre_asset *a)
 	cJSON *product = cJSON_AddObjectToObject(o, "product_info");
 
 	for (int i = 0; i < DCRE_ASSET_COUNT; i++) {
-		cJSON *to = i < DCRE_ASSET_CHASSIS_TYPE          ? board
+		cJSON *to = i < DCRE_ASSET_CHASSIS_TYPE        ? board
 		            : i < DCRE_ASSET_PRODUCT_ASSET_TAG ? chassis
 		                                               : product;
 		put_str(to, key[i], a->field[i]);

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "convert.h"
+#include "render.h"
 #include "url.h"
 
 enum dcre_op {

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "number.h"
 #include "route.h"
+#include "text.h"
 #include "url.h"
 
 #define MAX_BODY_DRAIN (1024 * 1024)
@@ -59,7 +60,9 @@ static cJSON *error_body(enum dcre_api api, int status, const char *message)
 	cJSON *body = cJSON_CreateObject();
 	if (api == DCRE_API_13)
 		cJSON_AddItemToObject(body, "http_code", dcre_json_int(status));
-	cJSON_AddItemToObject(body, "message", dcre_convert_text(message, strlen(message)));
+	char *text = dcre_text_clean(message, strlen(message));
+	cJSON_AddStringToObject(body, "message", text);
+	free(text);
 	return body;
 }
 
