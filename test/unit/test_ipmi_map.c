@@ -177,12 +177,12 @@ int main(void)
 	states_are(&st, "ok", NULL, 0, "nothing asserted");
 
 	/* boot target (ipmi.md §5.4) */
-	tap_is_str(ipmi_map_boot_target(false, true, 1), "pxe", "valid, 0001");
-	tap_is_str(ipmi_map_boot_target(false, true, 2), "hdd", "valid, 0010");
-	tap_is_str(ipmi_map_boot_target(false, true, 0), "no_override", "valid, 0000");
-	tap_ok(ipmi_map_boot_target(false, true, 5) == NULL, "valid, CD/DVD: null");
-	tap_is_str(ipmi_map_boot_target(false, false, 1), "no_override", "flags not valid");
-	tap_is_str(ipmi_map_boot_target(true, true, 1), "no_override", "parameter locked");
+	tap_is_int(ipmi_map_boot_target(false, true, 1), DCRE_BOOT_PXE, "valid, 0001");
+	tap_is_int(ipmi_map_boot_target(false, true, 2), DCRE_BOOT_HDD, "valid, 0010");
+	tap_is_int(ipmi_map_boot_target(false, true, 0), DCRE_BOOT_NO_OVERRIDE, "valid, 0000");
+	tap_ok(ipmi_map_boot_target(false, true, 5) == DCRE_BOOT_UNKNOWN, "valid, CD/DVD: null");
+	tap_is_int(ipmi_map_boot_target(false, false, 1), DCRE_BOOT_NO_OVERRIDE, "flags not valid");
+	tap_is_int(ipmi_map_boot_target(true, true, 1), DCRE_BOOT_NO_OVERRIDE, "parameter locked");
 	uint8_t d[5];
 	ipmi_map_boot_flags(DCRE_BOOT_PXE, d);
 	tap_ok(d[0] == 0x80 && d[1] == 0x04 && !d[2] && !d[3] && !d[4], "pxe: 80 04 00 00 00");

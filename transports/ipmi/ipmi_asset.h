@@ -8,7 +8,7 @@
 
 #define IPMI_ASSET_FIELD_MAX 520 /* IPMI_FRU_AREA_STRING_MAX + 1, rounded up */
 
-/* The 13 fields in the order dcre_bridge_asset() takes (conversions.md
+/* The 13 fields in the order of enum dcre_asset_field (conversions.md
  * §9); "" when absent. */
 struct ipmi_asset {
 	char field[13][IPMI_ASSET_FIELD_MAX];

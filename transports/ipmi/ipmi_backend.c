@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The IPMI backend (ipmi.md §4-§6): the API operations of one BMC mapped to
- * the chassis, sensor, SDR and FRU modules of this folder, answered in the
- * shapes of core/bridge.h. */
+ * the chassis, sensor, SDR and FRU modules of this folder, answered as
+ * typed results (core/result.h) with the board record of core/bridge.h. */
 #include "ipmi_backend.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +22,7 @@
 #include "ipmi_sensors.h"
 #include "ipmi_session.h"
 #include "log.h"
+#include "text.h"
 #include "timeutil.h"
 
 #define CC_NOT_IN_PRESENT_STATE 0xD5
@@ -43,26 +46,26 @@ static struct ipmi_bmc *bmc_of(struct dcre_backend *b)
 	return (struct ipmi_bmc *)(void *)b;
 }
 
-static enum dcre_err op_version(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                                struct dcre_msg *msg)
+static enum dcre_err op_version(struct dcre_backend *b, const struct dcre_target *t,
+                                char **firmware, struct dcre_msg *msg)
 {
 	(void)b;
 	(void)t;
 	(void)msg;
-	*out = cJSON_CreateObject();
-	cJSON_AddStringToObject(*out, "firmware_version", "OpenDCRE IPMI Bridge v2.0");
+	*firmware = dcre_xstrdup("OpenDCRE IPMI Bridge v2.0");
 	return DCRE_OK;
 }
 
-static cJSON *one_board(struct ipmi_bmc *m)
+/* The board record: the static devices, then the sensors of the SDR. */
+static struct dcre_board *one_board(struct ipmi_bmc *m, struct dcre_boards *boards)
 {
-	cJSON *boards = cJSON_CreateArray();
-	cJSON_AddItemToArray(boards, dcre_bridge_record(&m->base, ipmi_repo_devices(&m->repo)));
-	return boards;
+	struct dcre_board *board = dcre_bridge_board(&m->base, boards);
+	ipmi_repo_devices(&m->repo, board);
+	return board;
 }
 
 static enum dcre_err do_scan_board(struct dcre_backend *b, const struct dcre_target *t,
-                                   cJSON **boards, struct dcre_msg *msg)
+                                   struct dcre_boards *boards, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e = ipmi_repo_ensure(&m->repo, &m->sess, false, msg);
@@ -70,11 +73,12 @@ static enum dcre_err do_scan_board(struct dcre_backend *b, const struct dcre_tar
 	(void)t;
 	if (e)
 		return e;
-	*boards = one_board(m);
+	one_board(m, boards);
 	return DCRE_OK;
 }
 
-static enum dcre_err do_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+static enum dcre_err do_scan_all(struct dcre_backend *b, struct dcre_boards *boards,
+                                 struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -83,7 +87,7 @@ static enum dcre_err do_scan_all(struct dcre_backend *b, cJSON **boards, struct 
 	e = ipmi_repo_ensure(&m->repo, &m->sess, true, msg);
 	if (e)
 		return e;
-	*boards = one_board(m);
+	one_board(m, boards);
 	return DCRE_OK;
 }
 
@@ -105,43 +109,71 @@ static bool static_device(const struct dcre_target *t)
 static const struct ipmi_repo_sensor *find_sensor(struct ipmi_bmc *m, const struct dcre_target *t,
                                                   const char *type)
 {
-	cJSON *record = dcre_bridge_record(&m->base, ipmi_repo_devices(&m->repo));
-	const cJSON *d = dcre_bridge_find_device(record, t);
+	struct dcre_boards boards = {0};
+	const struct dcre_device *d = dcre_bridge_find_device(one_board(m, &boards), t);
 	const struct ipmi_repo_sensor *sn = NULL;
 
-	if (d) {
-		const char *dt = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_type"));
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
-		unsigned long n = id ? strtoul(id, NULL, 16) : 0x10000;
-		if (dt && strcmp(dt, type) == 0 && n <= 0xFF)
-			sn = ipmi_repo_find(&m->repo, (uint8_t)n);
-	}
-	cJSON_Delete(record);
+	if (d && strcmp(d->type, type) == 0 && d->id <= 0xFF)
+		sn = ipmi_repo_find(&m->repo, (uint8_t)d->id);
+	dcre_boards_clear(&boards);
 	return sn;
 }
 
+static const struct {
+	const char *type;
+	enum dcre_quantity q;
+} quantities[] = {
+    {"temperature", DCRE_Q_TEMPERATURE},
+    {"fan_speed", DCRE_Q_FAN_SPEED},
+    {"voltage", DCRE_Q_VOLTAGE},
+};
+
+/* The reading of a sensor of this type: the value (none for power_supply),
+ * health and states, and the sensor's name. */
+static enum dcre_err fill_reading(const char *type, const struct ipmi_repo_sensor *sn,
+                                  const struct ipmi_reading *rd, struct dcre_reading *out,
+                                  struct dcre_msg *msg)
+{
+	for (size_t i = 0; i < sizeof(quantities) / sizeof(quantities[0]); i++) {
+		if (strcmp(quantities[i].type, type) != 0)
+			continue;
+		if (!isfinite(rd->value))
+			return dcre_msg_set(msg, DCRE_EPROTO,
+			                    "the %s reading is not a finite number", type);
+		dcre_num_set_double(&out->q[quantities[i].q], rd->value);
+	}
+	out->has_health = true;
+	out->health = rd->states.health;
+	for (size_t i = 0; i < rd->states.n; i++)
+		dcre_strv_add(&out->states, rd->states.text[i]);
+	out->name = dcre_text_clean(sn->name, strlen(sn->name));
+	return DCRE_OK;
+}
+
 static enum dcre_err do_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                             cJSON **out, struct dcre_msg *msg)
+                             struct dcre_reading *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	bool need_value = strcmp(type, "power_supply") != 0;
+	const struct ipmi_repo_sensor *sn = NULL;
 	struct ipmi_reading rd;
 	enum dcre_err e = DCRE_EINTERNAL;
 
 	/* types and devices that are never a sensor: no BMC traffic */
 	if (!sensor_type(type) || static_device(t))
 		return dcre_bridge_no_device(b, t, type, msg);
-	if (t->api == DCRE_API_12 && !need_value) {
-		e = dcre_bridge_reading(t->api, type, 0, NULL, NULL, out, msg);
+	if ((t->rules & DCRE_RULE_VALUE_REQUIRED) && !need_value) {
+		dcre_msg_set(msg, DCRE_ENOTSUP,
+		             "a %s reading has no 1.2 API shape (use the 1.3 API)", type);
 		dcre_msg_prefix(msg, "%s device %s: ", m->sess.label, t->device_hex);
-		return e;
+		return DCRE_ENOTSUP;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool stale = false;
 		e = ipmi_repo_ensure(&m->repo, &m->sess, attempt > 0, msg);
 		if (e)
 			return e;
-		const struct ipmi_repo_sensor *sn = find_sensor(m, t, type);
+		sn = find_sensor(m, t, type);
 		if (!sn)
 			return dcre_bridge_no_device(b, t, type, msg);
 		e = ipmi_sensors_read(&m->sess, sn, need_value, &rd, &stale, msg);
@@ -152,17 +184,15 @@ static enum dcre_err do_read(struct dcre_backend *b, const struct dcre_target *t
 	}
 	if (e)
 		return e;
-	cJSON *states = cJSON_CreateArray();
-	for (size_t i = 0; i < rd.states.n; i++)
-		cJSON_AddItemToArray(states, cJSON_CreateString(rd.states.text[i]));
-	e = dcre_bridge_reading(t->api, type, rd.value, rd.states.health, states, out, msg);
+	e = fill_reading(type, sn, &rd, out, msg);
 	if (e)
 		dcre_msg_prefix(msg, "%s device %s: ", m->sess.label, t->device_hex);
 	return e;
 }
 
 static enum dcre_err do_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                              enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
+                              enum dcre_power_action action, struct dcre_power *out,
+                              struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	struct ipmi_session *s = &m->sess;
@@ -212,39 +242,46 @@ static enum dcre_err do_power(struct dcre_backend *b, const struct dcre_target *
 	if (e)
 		return e;
 	double watts = ipmi_chassis_input_power(s, &m->dcmi);
-	*out = dcre_bridge_power(t->api, st.on, !st.fault, st.overload, watts);
+	snprintf(out->state, sizeof(out->state), "%s", st.on ? "on" : "off");
+	out->power_ok = DCRE_TRI(!st.fault);
+	out->over_current = DCRE_TRI(st.overload);
+	if (watts >= 0)
+		dcre_num_set_double(&out->input_power, watts);
+	else
+		out->input_power.kind = DCRE_NUM_UNKNOWN;
 	return DCRE_OK;
 }
 
-static enum dcre_err do_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-                            cJSON **out, struct dcre_msg *msg)
+static enum dcre_err do_led(struct dcre_backend *b, const struct dcre_target *t,
+                            enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	struct ipmi_chassis_state st;
 	enum dcre_err e;
 	bool ok = dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_LED, "led") ||
-	          (t->api == DCRE_API_12 && t->device == DCRE_BRIDGE_DEV_SYSTEM);
+	          ((t->rules & DCRE_RULE_SYSTEM_LED) && t->device == DCRE_BRIDGE_DEV_SYSTEM);
 
 	if (!ok)
 		return dcre_bridge_no_device(b, t, "led", msg);
-	if (state) {
+	if (set != DCRE_LED_GET) {
 		/* on and no_override: identify forced on; off: identify off */
-		e = ipmi_chassis_identify(&m->sess, strcmp(state, "off") != 0, msg);
+		e = ipmi_chassis_identify(&m->sess, set != DCRE_LED_OFF, msg);
 		if (e)
 			return e;
 	}
 	e = ipmi_chassis_status(&m->sess, &st, msg);
 	if (e)
 		return e;
-	*out = dcre_bridge_led(t->api, st.identify ? "on" : "off");
+	out->state = st.identify ? "on" : "off";
+	out->color_unknown = true; /* the 1.2 answer shows led_color "unknown" */
 	return DCRE_OK;
 }
 
 static enum dcre_err do_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
+                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
-	const char *now = NULL;
 	enum dcre_err e;
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
@@ -254,20 +291,14 @@ static enum dcre_err do_boot_target(struct dcre_backend *b, const struct dcre_ta
 		if (e)
 			return e;
 	}
-	e = ipmi_chassis_boot_get(&m->sess, &now, msg);
-	if (e)
-		return e;
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "target", now ? cJSON_CreateString(now) : cJSON_CreateNull());
-	return DCRE_OK;
+	return ipmi_chassis_boot_get(&m->sess, now, msg);
 }
 
-static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                              struct dcre_msg *msg)
+static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *t,
+                              struct dcre_asset *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	struct ipmi_asset *a;
-	const char *fields[13];
 	enum dcre_err e;
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
@@ -275,9 +306,10 @@ static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *
 	a = dcre_xmalloc(sizeof(*a));
 	e = ipmi_asset_read(&m->sess, a, msg);
 	if (!e) {
-		for (int i = 0; i < 13; i++)
-			fields[i] = a->field[i];
-		*out = dcre_bridge_asset(fields, "bmc_ip", m->cfg->b.address);
+		for (int i = 0; i < DCRE_ASSET_COUNT; i++)
+			out->field[i] = dcre_text_clean(a->field[i], strlen(a->field[i]));
+		out->address_key = "bmc_ip";
+		out->address = dcre_text_clean(m->cfg->b.address, strlen(m->cfg->b.address));
 	}
 	free(a);
 	return e;
@@ -286,7 +318,7 @@ static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *
 /* ---- every API request is one operation with one deadline ---- */
 
 static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_target *t,
-                                   cJSON **boards, struct dcre_msg *msg)
+                                   struct dcre_boards *boards, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -297,7 +329,8 @@ static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_tar
 	return e;
 }
 
-static enum dcre_err op_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+static enum dcre_err op_scan_all(struct dcre_backend *b, struct dcre_boards *boards,
+                                 struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -309,7 +342,7 @@ static enum dcre_err op_scan_all(struct dcre_backend *b, cJSON **boards, struct 
 }
 
 static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                             cJSON **out, struct dcre_msg *msg)
+                             struct dcre_reading *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -321,7 +354,8 @@ static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t
 }
 
 static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                              enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
+                              enum dcre_power_action action, struct dcre_power *out,
+                              struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -332,32 +366,33 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 	return e;
 }
 
-static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-                            cJSON **out, struct dcre_msg *msg)
+static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t,
+                            enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
 	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
-	e = do_led(b, t, state, out, msg);
+	e = do_led(b, t, set, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
 }
 
 static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
+                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
 	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
-	e = do_boot_target(b, t, target, out, msg);
+	e = do_boot_target(b, t, target, now, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
 }
 
-static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                              struct dcre_msg *msg)
+static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *t,
+                              struct dcre_asset *out, struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
@@ -368,14 +403,24 @@ static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *
 	return e;
 }
 
-static enum dcre_err op_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
-                            cJSON **out, struct dcre_msg *msg)
+static enum dcre_err op_fan(struct dcre_backend *b, const struct dcre_target *t,
+                            const struct dcre_fan_set *set, struct dcre_reading *out,
+                            struct dcre_msg *msg)
 {
-	if (speed)
+	if (set)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Setting of fan speed is not permitted for IPMI board %08x",
 		                    b->bridge->board_id);
 	return op_read(b, t, "fan_speed", out, msg);
+}
+
+static enum dcre_err op_host_info(struct dcre_backend *b, const struct dcre_target *t,
+                                  struct dcre_host_info *out, struct dcre_msg *msg)
+{
+	(void)t;
+	(void)msg;
+	dcre_bridge_host_info(b->bridge, out);
+	return DCRE_OK;
 }
 
 static void op_free(struct dcre_backend *b)
@@ -398,6 +443,7 @@ static const struct dcre_backend_ops ipmi_ops = {
     .boot_target = op_boot_target,
     .led = op_led,
     .fan = op_fan,
+    .host_info = op_host_info,
     .free = op_free,
 };
 

@@ -105,7 +105,7 @@ enum dcre_err ipmi_chassis_identify(struct ipmi_session *s, bool on, struct dcre
 
 static int x_boot_get(struct ipmi_session *s, ipmi_ctx_t ctx, void *arg, struct dcre_msg *msg)
 {
-	const char **target = arg;
+	enum dcre_boot_target *target = arg;
 	fiid_obj_t obj = NULL;
 	uint64_t invalid, valid, device;
 	int rc = IPMI_X_FAILED;
@@ -130,7 +130,7 @@ out:
 	return rc;
 }
 
-enum dcre_err ipmi_chassis_boot_get(struct ipmi_session *s, const char **target,
+enum dcre_err ipmi_chassis_boot_get(struct ipmi_session *s, enum dcre_boot_target *target,
                                     struct dcre_msg *msg)
 {
 	return ipmi_session_call(s, "Get System Boot Options", IPMI_REPEAT_SAFE, x_boot_get, target,

@@ -30,9 +30,9 @@ enum dcre_err ipmi_chassis_control(struct ipmi_session *s, uint8_t control, stru
 /* Chassis Identify (0x00/0x04): data 00 01 (on, indefinitely) / 00 00. */
 enum dcre_err ipmi_chassis_identify(struct ipmi_session *s, bool on, struct dcre_msg *msg);
 
-/* Get System Boot Options parameter 5: *target is "no_override", "pxe",
- * "hdd" or NULL (a device the API has no name for). */
-enum dcre_err ipmi_chassis_boot_get(struct ipmi_session *s, const char **target,
+/* Get System Boot Options parameter 5: *target is no_override, pxe, hdd
+ * or DCRE_BOOT_UNKNOWN (a device the API has no name for). */
+enum dcre_err ipmi_chassis_boot_get(struct ipmi_session *s, enum dcre_boot_target *target,
                                     struct dcre_msg *msg);
 
 /* Set System Boot Options parameter 5 (ipmi.md §5.4). */

@@ -215,19 +215,19 @@ void ipmi_map_power_supply(uint8_t bits, struct ipmi_states *out)
 	out->health = health[worst];
 }
 
-const char *ipmi_map_boot_target(bool param_invalid, bool flags_valid, uint8_t selector)
+enum dcre_boot_target ipmi_map_boot_target(bool param_invalid, bool flags_valid, uint8_t selector)
 {
 	if (param_invalid || !flags_valid)
-		return "no_override";
+		return DCRE_BOOT_NO_OVERRIDE;
 	switch (selector & 0x0F) {
 	case 0x0:
-		return "no_override";
+		return DCRE_BOOT_NO_OVERRIDE;
 	case 0x1:
-		return "pxe";
+		return DCRE_BOOT_PXE;
 	case 0x2:
-		return "hdd";
+		return DCRE_BOOT_HDD;
 	default:
-		return NULL;
+		return DCRE_BOOT_UNKNOWN;
 	}
 }
 
@@ -245,6 +245,7 @@ void ipmi_map_boot_flags(enum dcre_boot_target target, uint8_t data[5])
 		break;
 	case DCRE_BOOT_NO_OVERRIDE:
 	case DCRE_BOOT_GET:
+	case DCRE_BOOT_UNKNOWN:
 		break;
 	}
 }

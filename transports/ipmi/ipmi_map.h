@@ -70,8 +70,9 @@ void ipmi_map_threshold(uint8_t bits, struct ipmi_states *out);
 void ipmi_map_power_supply(uint8_t bits, struct ipmi_states *out);
 
 /* Boot target of Get System Boot Options parameter 5 (ipmi.md §5.4):
- * "no_override", "pxe", "hdd", or NULL (JSON null) for other devices. */
-const char *ipmi_map_boot_target(bool param_invalid, bool flags_valid, uint8_t selector);
+ * no_override, pxe, hdd, or DCRE_BOOT_UNKNOWN (JSON null) for other
+ * devices. */
+enum dcre_boot_target ipmi_map_boot_target(bool param_invalid, bool flags_valid, uint8_t selector);
 /* Set System Boot Options parameter 5 data after the selector byte:
  * data[0] = f1, data[1] = f2, data[2..4] = 0. */
 void ipmi_map_boot_flags(enum dcre_boot_target target, uint8_t data[5]);

@@ -48,13 +48,11 @@ const struct ipmi_repo_sensor *ipmi_repo_find(const struct ipmi_repo *r, uint8_t
 	return NULL;
 }
 
-cJSON *ipmi_repo_devices(const struct ipmi_repo *r)
+void ipmi_repo_devices(const struct ipmi_repo *r, struct dcre_board *board)
 {
-	cJSON *a = cJSON_CreateArray();
 	for (size_t i = 0; i < r->n; i++)
-		dcre_bridge_add_sensor(a, r->sensors[i].number, r->sensors[i].name,
+		dcre_bridge_add_sensor(board, r->sensors[i].number, r->sensors[i].name,
 		                       r->sensors[i].device_type);
-	return a;
 }
 
 /* One record of an open cache into a sensor; false = not a sensor of the

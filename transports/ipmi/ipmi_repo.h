@@ -7,12 +7,12 @@
 #ifndef IPMI_REPO_H
 #define IPMI_REPO_H
 
-#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ipmi_session.h"
+#include "result.h"
 
 #define IPMI_REPO_NAME_MAX 64
 
@@ -52,8 +52,7 @@ enum dcre_err ipmi_repo_ensure(struct ipmi_repo *r, struct ipmi_session *s, bool
 /* The sensor with this number, or NULL. Borrowed from r. */
 const struct ipmi_repo_sensor *ipmi_repo_find(const struct ipmi_repo *r, uint8_t number);
 
-/* The sensors as board-record devices (dcre_bridge_add_sensor). Caller
- * owns the array. */
-cJSON *ipmi_repo_devices(const struct ipmi_repo *r);
+/* Add the sensors to a board record as devices (dcre_bridge_add_sensor). */
+void ipmi_repo_devices(const struct ipmi_repo *r, struct dcre_board *board);
 
 #endif
