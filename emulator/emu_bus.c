@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "device.h"
+#include "plc_device.h"
 #include "log.h"
 
 struct emu_bus {
@@ -67,7 +67,7 @@ static void send_text(struct emu_bus *b, const uint8_t *text, size_t len)
 	struct plc_packet *p = &b->pkt;
 
 	p->seq = b->seq;
-	p->type = DCRE_TYPE_NONE;
+	p->type = PLC_TYPE_NONE;
 	p->board = 0;
 	p->device = 0xFFFF;
 	p->len = (uint8_t)len;
@@ -170,7 +170,7 @@ static bool type_matches(const struct emu_device *dev, const struct plc_packet *
 {
 	if (strcmp(pkt_type_name, dev->type_name) == 0)
 		return true;
-	if (cmd->type == DCRE_TYPE_FAN_SPEED && dev->type_code == DCRE_TYPE_VAPOR_FAN)
+	if (cmd->type == PLC_TYPE_FAN_SPEED && dev->type_code == PLC_TYPE_VAPOR_FAN)
 		return true;
 	return cmd->data[0] == 'P' && dev->power_any;
 }
@@ -178,7 +178,7 @@ static bool type_matches(const struct emu_device *dev, const struct plc_packet *
 static struct emu_device *find_device(struct emu_data *d, const struct plc_packet *cmd,
                                       enum emu_action act)
 {
-	const char *tname = dcre_device_type_name(cmd->type);
+	const char *tname = plc_device_type_name(cmd->type);
 
 	for (size_t bi = 0; bi < d->nboards; bi++) {
 		struct emu_board *bd = find_board(d, cmd->board, bi);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "device.h"
+#include "plc_device.h"
 #include "emu_json.h"
 #include "log.h"
 #include "number.h"
@@ -396,13 +396,13 @@ static enum dcre_err parse_device(struct loader *ld, const cJSON *j, struct emu_
 	old = push_key(ld, "device_type");
 	if (!cJSON_IsString(t))
 		rc = fail(ld, "wrong type: expected a device type name, got %s", jtype(t));
-	else if (!dcre_device_type_known(t->valuestring))
+	else if (!plc_device_type_known(t->valuestring))
 		rc = fail(ld, "unknown device type \"%s\"", t->valuestring);
 	pop(ld, old);
 	if (rc)
 		return rc;
 	d->type_name = dcre_xstrdup(t->valuestring);
-	d->type_code = dcre_device_type_code(d->type_name);
+	d->type_code = plc_device_type_code(d->type_name);
 	d->fan = strcmp(d->type_name, "fan_speed") == 0 || strcmp(d->type_name, "vapor_fan") == 0;
 	d->power_any = strcmp(d->type_name, "power") == 0 ||
 	               strcmp(d->type_name, "vapor_rectifier") == 0 ||

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for core/convert.c (conversions.md §4-§10, api.md §6.4-§6.11). */
+/* Unit tests for transports/plc/plc_convert.c (conversions.md §4-§9, api.md
+ * §6.4-§6.11): each typed result is rendered with core/render.h and compared
+ * with the answer text. Also the text cleaning (core/text.h) and the
+ * location and number helpers of core/render.h (§3, §10). */
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -7,8 +10,30 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "convert.h"
+#include "backend.h"
+#include "json_out.h"
+#include "plc_convert.h"
+#include "render.h"
 #include "tap.h"
+#include "text.h"
+
+/* The rules the command layer sets for each API version (core/backend.h). */
+static unsigned rules_of(enum dcre_api api)
+{
+	return api == DCRE_API_13 ? DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS
+	                          : DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED;
+}
+
+/* Is the result empty (all bytes zero), as a failed conversion leaves it? */
+static bool is_empty(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
 
 /* ---- canonical rendering: keys sorted, no whitespace ---- */
 
@@ -84,6 +109,13 @@ static void render_item(struct out *o, const cJSON *it)
 		out_str(o, "]");
 	} else if (cJSON_IsNumber(it)) {
 		out_str(o, "NUMBER-NOT-RAW"); /* every number must be a raw item */
+	} else if (cJSON_IsString(it)) {
+		/* as answers print strings (a device's NUL byte as \u0000) */
+		size_t n;
+		char *s = dcre_json_print(it, &n);
+
+		out_add(o, s, n - 1); /* without the final newline */
+		free(s);
 	} else {
 		char *s = cJSON_PrintUnformatted(it);
 
@@ -104,15 +136,17 @@ static char *render(const cJSON *it)
 	return o.p;
 }
 
-/* Check a converter result: want == NULL means "must fail". */
-static void check(enum dcre_err rc, cJSON *obj, const struct dcre_msg *why, const char *want,
-                  const char *label)
+/* Check a converter result, rendered into obj (NULL after a failure);
+ * empty: the typed result is empty. want == NULL means "must fail" (and
+ * leave the result empty). */
+static void check(enum dcre_err rc, cJSON *obj, bool empty, const struct dcre_msg *why,
+                  const char *want, const char *label)
 {
 	char *got;
 
 	if (!want) {
-		tap_ok(rc != DCRE_OK && obj == NULL && why->text[0] != '\0', "%s fails (%s)", label,
-		       why->text);
+		tap_ok(rc != DCRE_OK && obj == NULL && empty && why->text[0] != '\0',
+		       "%s fails (%s)", label, why->text);
 		cJSON_Delete(obj);
 		return;
 	}
@@ -128,12 +162,14 @@ static void read_len(enum dcre_api api, const char *type, const char *payload, s
                      const char *want)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = (cJSON *)&why; /* must be reset */
-	enum dcre_err rc = dcre_convert_read(api, type, payload, len, &obj, &why);
+	struct dcre_reading r = {0};
+	enum dcre_err rc = plc_convert_read(rules_of(api), type, payload, len, &r, &why);
+	cJSON *obj = rc == DCRE_OK ? dcre_render_reading(api, &r) : NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "read %d %s '%s'", (int)api, type, tap_esc(payload, len));
-	check(rc, obj, &why, want, label);
+	check(rc, obj, is_empty(&r, sizeof(r)), &why, want, label);
+	dcre_reading_clear(&r);
 }
 
 static void read_is(enum dcre_api api, const char *type, const char *payload, const char *want)
@@ -152,9 +188,10 @@ static void read_why(enum dcre_api api, const char *type, const char *payload, s
                      const char *want_why)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = NULL;
+	struct dcre_reading r = {0};
 
-	tap_ok(dcre_convert_read(api, type, payload, len, &obj, &why) != DCRE_OK && !obj,
+	tap_ok(plc_convert_read(rules_of(api), type, payload, len, &r, &why) != DCRE_OK &&
+	           is_empty(&r, sizeof(r)),
 	       "read %s fails", type);
 	tap_is_str(why.text, want_why, "read %s message", type);
 }
@@ -368,12 +405,14 @@ static void test_messages(void)
 static void power_len(enum dcre_api api, const char *payload, size_t len, const char *want)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = (cJSON *)&why;
-	enum dcre_err rc = dcre_convert_power(api, payload, len, &obj, &why);
+	struct dcre_power p = {0};
+	enum dcre_err rc = plc_convert_power(rules_of(api), payload, len, &p, &why);
+	cJSON *obj = rc == DCRE_OK ? dcre_render_power(api, &p) : NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "power %d '%s'", (int)api, tap_esc(payload, len));
-	check(rc, obj, &why, want, label);
+	check(rc, obj, is_empty(&p, sizeof(p)), &why, want, label);
+	dcre_power_clear(&p);
 }
 
 static void power_is(enum dcre_api api, const char *payload, const char *want)
@@ -396,7 +435,7 @@ static void power_both(const char *payload, const char *want)
 static void test_power(void)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = NULL;
+	struct dcre_power p = {0};
 
 	/* conversions.md §8.1 check values */
 	power_both("0,0,0,0", PW("0.0", "0.0", OC0, "false", "0,0,0,0", "true", "on", "false"));
@@ -455,11 +494,12 @@ static void test_power(void)
 	power_both(",,,", NULL);
 	power_both("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", NULL);
 	power_len(DCRE_API_12, "0,0,0,0\0", 8, NULL);
-	tap_ok(dcre_convert_power(DCRE_API_12, "1,2,3", 5, &obj, &why) != DCRE_OK && !obj,
+	tap_ok(plc_convert_power(rules_of(DCRE_API_12), "1,2,3", 5, &p, &why) != DCRE_OK &&
+	           is_empty(&p, sizeof(p)),
 	       "power '1,2,3' fails");
 	tap_is_str(why.text, "answered '1,2,3', expected 4 comma-separated fields",
 	           "power field count message");
-	dcre_convert_power(DCRE_API_12, "0,x,0,0", 7, &obj, &why);
+	plc_convert_power(rules_of(DCRE_API_12), "0,x,0,0", 7, &p, &why);
 	tap_is_str(why.text, "answered power 'x', not a decimal integer", "power field message");
 }
 
@@ -487,12 +527,14 @@ static void test_battery(void)
 static void asset_len(const char *payload, size_t len, const char *want)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = (cJSON *)&why;
-	enum dcre_err rc = dcre_convert_asset(payload, len, &obj, &why);
+	struct dcre_asset a = {0};
+	enum dcre_err rc = plc_convert_asset(payload, len, &a, &why);
+	cJSON *obj = rc == DCRE_OK ? dcre_render_asset(&a) : NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "asset '%s'", tap_esc(payload, len));
-	check(rc, obj, &why, want, label);
+	check(rc, obj, is_empty(&a, sizeof(a)), &why, want, label);
+	dcre_asset_clear(&a);
 }
 
 static void asset_is(const char *payload, const char *want)
@@ -537,9 +579,9 @@ static void test_asset(void)
 	asset_len(NULL, 0, NULL);
 	{
 		struct dcre_msg why = {{0}};
-		cJSON *obj = NULL;
+		struct dcre_asset a = {0};
 
-		dcre_convert_asset("a,b", 3, &obj, &why);
+		plc_convert_asset("a,b", 3, &a, &why);
 		tap_is_str(why.text, "answered 'a,b', expected 13 comma-separated fields, got 2",
 		           "asset message");
 	}
@@ -550,15 +592,18 @@ static void test_asset(void)
 static void boot_is(const char *payload, size_t len, const char *want)
 {
 	struct dcre_msg why = {{0}};
-	const char *t = "sentinel";
-	enum dcre_err rc = dcre_convert_boot_target(payload, len, &t, &why);
+	enum dcre_boot_target target = DCRE_BOOT_GET; /* must be set */
+	enum dcre_err rc = plc_convert_boot_target(payload, len, &target, &why);
+	cJSON *obj = dcre_render_boot_target(target);
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "target"));
 
 	if (want)
 		tap_ok(rc == DCRE_OK && t && strcmp(t, want) == 0, "boot '%s' -> %s",
 		       tap_esc(payload, len), want);
 	else
-		tap_ok(rc != DCRE_OK && !t && why.text[0], "boot '%s' fails (%s)",
-		       tap_esc(payload, len), why.text);
+		tap_ok(rc != DCRE_OK && target == DCRE_BOOT_UNKNOWN && !t && why.text[0],
+		       "boot '%s' fails (%s)", tap_esc(payload, len), why.text);
+	cJSON_Delete(obj);
 }
 
 static void test_boot_target(void)
@@ -584,12 +629,14 @@ static void test_boot_target(void)
 static void cled_is(const char *payload, const char *want)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = (cJSON *)&why;
-	enum dcre_err rc = dcre_convert_chamber_led(payload, strlen(payload), &obj, &why);
+	struct dcre_chamber_led c = {0};
+	enum dcre_err rc = plc_convert_chamber_led(payload, strlen(payload), &c, &why);
+	cJSON *obj = rc == DCRE_OK ? dcre_render_chamber_led(&c) : NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "chamber led '%s'", tap_esc(payload, strlen(payload)));
-	check(rc, obj, &why, want, label);
+	check(rc, obj, is_empty(&c, sizeof(c)), &why, want, label);
+	dcre_chamber_led_clear(&c);
 }
 
 static void test_chamber_led(void)
@@ -615,12 +662,14 @@ static void test_chamber_led(void)
 static void host_len(const char *payload, size_t len, const char *want)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = (cJSON *)&why;
-	enum dcre_err rc = dcre_convert_host_info(payload, len, &obj, &why);
+	struct dcre_host_info h = {0};
+	enum dcre_err rc = plc_convert_host_info(payload, len, &h, &why);
+	cJSON *obj = rc == DCRE_OK ? dcre_render_host_info(&h) : NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "host info '%s'", tap_esc(payload, len));
-	check(rc, obj, &why, want, label);
+	check(rc, obj, is_empty(&h, sizeof(h)), &why, want, label);
+	dcre_host_info_clear(&h);
 }
 
 static void host_is(const char *payload, const char *want)
@@ -631,7 +680,7 @@ static void host_is(const char *payload, const char *want)
 static void test_host_info(void)
 {
 	struct dcre_msg why = {{0}};
-	cJSON *obj = NULL;
+	struct dcre_host_info h = {0};
 
 	host_is("i10.10.1.15,htest-server0",
 	        "{\"hostnames\":[\"test-server0\"],\"ip_addresses\":[\"10.10.1.15\"]}");
@@ -651,31 +700,33 @@ static void test_host_info(void)
 	host_is("i1,H2", NULL);
 	host_is(" i1", NULL);
 	host_len("i1,\0h", 5, NULL);
-	dcre_convert_host_info("i1,x2", 5, &obj, &why);
+	plc_convert_host_info("i1,x2", 5, &h, &why);
 	tap_is_str(why.text,
 	           "answered 'i1,x2', field 2 has an unknown leading character "
 	           "(expected i<address> or h<name>)",
 	           "host info message");
-	dcre_convert_host_info("i1,", 3, &obj, &why);
+	plc_convert_host_info("i1,", 3, &h, &why);
 	tap_is_str(why.text, "answered 'i1,', field 2 is empty (expected i<address> or h<name>)",
 	           "host info empty field message");
 }
 
-/* ---- text (UTF-8 or ISO-8859-1) ---- */
+/* ---- text (UTF-8 or ISO-8859-1; core/text.h) ---- */
 
 static void text_is(const char *payload, size_t len, const char *want, const char *label)
 {
-	cJSON *item = dcre_convert_text(payload, len);
+	char *clean = dcre_text_clean(payload, len);
+	cJSON *item = cJSON_CreateString(clean);
 	char *got = render(item);
 
 	tap_is_str(got, want, "text %s", label);
 	free(got);
 	cJSON_Delete(item);
+	free(clean);
 }
 
 static void test_text(void)
 {
-	cJSON *item;
+	char *clean;
 
 	text_is("1.2.3", 5, "\"1.2.3\"", "ascii");
 	text_is("", 0, "\"\"", "empty");
@@ -692,13 +743,15 @@ static void test_text(void)
 	text_is("a\"b\\c\n", 6, "\"a\\\"b\\\\c\\n\"", "JSON escapes");
 	text_is("a\0b\x01", 4, "\"a\\u0000b\\u0001\"", "NUL kept");
 	text_is("\0\xe9", 2, "\"\\u0000\xc3\xa9\"", "NUL with latin-1");
-	item = dcre_convert_text("plain", 5);
-	tap_ok(cJSON_IsString(item) && strcmp(item->valuestring, "plain") == 0,
-	       "text without NUL is a cJSON string");
-	cJSON_Delete(item);
+	clean = dcre_text_clean("plain", 5);
+	tap_ok(strcmp(clean, "plain") == 0, "text without NUL is the same C string");
+	free(clean);
+	clean = dcre_text_clean("a\0b", 3);
+	tap_ok(strcmp(clean, "a\xc0\x80\x62") == 0, "a NUL byte is kept as C0 80 in a C string");
+	free(clean);
 }
 
-/* ---- location (conversions.md §10) ---- */
+/* ---- location (conversions.md §10; core/render.h) ---- */
 
 #define PHYS                                                                                       \
 	"\"physical_location\":{\"depth\":\"unknown\",\"horizontal\":\"unknown\",\"vertical\":"    \
@@ -707,7 +760,7 @@ static void test_text(void)
 static void loc_is(int32_t id, const char *depth, const char *horiz, const char *node,
                    const char *vert)
 {
-	cJSON *item = dcre_convert_location(id);
+	cJSON *item = dcre_render_location(id);
 	char *got = render(item);
 	char want[512];
 
@@ -739,7 +792,7 @@ static void test_location(void)
 	loc_is(0x7E00, "middle", "middle", "\"unknown\"", "middle");
 	loc_is(0xFFFF, "unknown", "unknown", "31", "unknown");
 	loc_is(0x8000, "unknown", "unknown", "0", "unknown");
-	item = dcre_convert_location(-1);
+	item = dcre_render_location(-1);
 	got = render(item);
 	tap_is_str(got, "{" PHYS "}", "location without device");
 	free(got);

@@ -27,6 +27,7 @@
 #include "plc_backend.h"
 #include "plc_modem.h"
 #include "plc_serial.h"
+#include "render.h"
 #include "tap.h"
 
 static double ms_now(void)
@@ -53,9 +54,12 @@ static char *json_of(uint8_t reg0, uint8_t reg1)
 {
 	struct plc_modem_regs r;
 	plc_modem_decode(reg0, reg1, &r);
-	cJSON *o = plc_modem_regs_json(&r);
+	struct dcre_facts f = {0};
+	plc_modem_regs_facts(&r, &f);
+	cJSON *o = dcre_render_facts(&f);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	dcre_facts_clear(&f);
 	return s;
 }
 
@@ -917,7 +921,8 @@ static void test_backend(void)
 	struct sim s;
 	struct responder rs;
 	struct dcre_msg msg = {{0}};
-	cJSON *out = NULL;
+	struct dcre_facts facts = {0};
+	struct dcre_reading reading = {0};
 
 	rig_open(&r, 115200, 0.1);
 	/* /plc_config with a sleeping modem: wake, configure, read back */
@@ -926,8 +931,9 @@ static void test_backend(void)
 	struct plc_modem *m = plc_modem_new(&r.cfg, &sim_ops, &s);
 	struct dcre_backend *b = dcre_plc_backend_new(&r.cfg, m);
 	responder_start(&rs, &r, 0x69, 0x29, true, true, 6, 5000);
-	enum dcre_err e = b->ops->plc_config(b, &out, &msg);
+	enum dcre_err e = b->ops->config_facts(b, &facts, &msg);
 	responder_join(&rs);
+	cJSON *out = e == DCRE_OK ? dcre_render_facts(&facts) : NULL;
 	char *text = out ? cJSON_PrintUnformatted(out) : NULL;
 	tap_ok(e == DCRE_OK && text && strstr(text, "\"bit_rate\":115200,\"f0\":5.5,\"f1\":10.5"),
 	       "/plc_config on a sleeping modem answers the decoded registers: %s",
@@ -937,25 +943,26 @@ static void test_backend(void)
 	       "/plc_config woke, configured (05 69 15 29) and read back (0D 1D)");
 	free(text);
 	cJSON_Delete(out);
-	out = NULL;
+	dcre_facts_clear(&facts);
 
 	/* /plc_config with an awake modem: read-back only */
 	s.mode = SIM_AWAKE;
 	s.nev = 0;
 	responder_start(&rs, &r, 0x69, 0x29, true, true, 2, 5000);
-	e = b->ops->plc_config(b, &out, &msg);
+	e = b->ops->config_facts(b, &facts, &msg);
 	responder_join(&rs);
 	tap_ok(e == DCRE_OK && rs.ngot == 2 && rs.got[0] == 0x0D && s.ev[0].line != PLC_LINE_NSLEEP,
 	       "/plc_config on an awake modem: no wake, no configure, read-back only");
-	cJSON_Delete(out);
-	out = NULL;
+	dcre_facts_clear(&facts);
 
 	/* a bus timeout: the configuration is written at the end, under the lock */
-	struct dcre_target t = {.api = DCRE_API_13, .board = 1, .device = 0x01ff};
+	struct dcre_target t = {.rules = DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS,
+	                        .board = 1,
+	                        .device = 0x01ff};
 	snprintf(t.board_hex, sizeof(t.board_hex), "00000001");
 	snprintf(t.device_hex, sizeof(t.device_hex), "01ff");
 	responder_start(&rs, &r, 0, 0, false, false, 64, 600);
-	e = b->ops->read(b, &t, "thermistor", &out, &msg);
+	e = b->ops->read(b, &t, "thermistor", &reading, &msg);
 	responder_join(&rs);
 	tap_ok(e == DCRE_ETIMEDOUT, "a read nobody answers times out: %s", msg.text);
 	tap_ok(rs.ngot >= 4 && memcmp(rs.got + rs.ngot - 4, want, 4) == 0 &&
@@ -963,19 +970,18 @@ static void test_backend(void)
 	       "after the timeout the packet is followed by 05 69 15 29 at 19200 baud (%zu "
 	       "bytes)",
 	       rs.ngot);
-	cJSON_Delete(out);
-	out = NULL;
+	dcre_reading_clear(&reading);
 
 	/* a modem that never wakes fails the transaction; nothing is sent */
 	s.mode = SIM_NEVER;
 	s.wake_at = 0;
 	responder_start(&rs, &r, 0, 0, false, false, 64, 2600);
-	e = b->ops->read(b, &t, "thermistor", &out, &msg);
+	e = b->ops->read(b, &t, "thermistor", &reading, &msg);
 	responder_join(&rs);
 	tap_ok(e == DCRE_ETIMEDOUT && strncmp(msg.text, "PLC modem did not wake up", 25) == 0,
 	       "a modem that never wakes fails the request: %s", msg.text);
 	tap_ok(rs.ngot == 0, "and no packet is sent (%zu bytes)", rs.ngot);
-	cJSON_Delete(out);
+	dcre_reading_clear(&reading);
 
 	dcre_backend_free(b);
 	dcre_plc_modem_free(m);

@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "device.h"
 #include "log.h"
+#include "plc_convert.h"
+#include "plc_device.h"
 #include "plc_frame.h"
 #include "plc_lock.h"
 #include "plc_modem.h"
 #include "plc_serial.h"
+#include "text.h"
 #include "timeutil.h"
 
 struct plc_bus {
@@ -237,21 +239,19 @@ static enum dcre_err convert_failed(const struct plc_cmd *c, enum dcre_err e, st
 	return e;
 }
 
-static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                                 struct dcre_msg *msg)
+static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_target *t,
+                                 char **firmware, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_cmd c;
 	struct plc_packet ans;
 
-	cmd_init(&c, t, "version", DCRE_TYPE_NONE, "V");
+	cmd_init(&c, t, "version", PLC_TYPE_NONE, "V");
 	c.device = 0xFFFF;
 	enum dcre_err e = transact(bus, &c, &ans, msg);
 	if (e)
 		return e;
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "firmware_version",
-	                      dcre_convert_text((const char *)ans.data, ans.len));
+	*firmware = dcre_text_clean((const char *)ans.data, ans.len);
 	return DCRE_OK;
 }
 
@@ -260,22 +260,22 @@ static void read_cmd(struct plc_cmd *c, const struct dcre_target *t, const char 
                      size_t whatsz)
 {
 	snprintf(what, whatsz, "read %s", type);
-	cmd_init(c, t, what, dcre_device_type_code(type), "R");
+	cmd_init(c, t, what, plc_device_type_code(type), "R");
 }
 
 /* Conversion happens after the transaction: the bus lock covers only the
  * packets. */
 static enum dcre_err read_convert(const struct dcre_target *t, const char *type,
                                   const struct plc_cmd *c, const struct plc_packet *ans,
-                                  cJSON **out, struct dcre_msg *msg)
+                                  struct dcre_reading *out, struct dcre_msg *msg)
 {
 	enum dcre_err e =
-	    dcre_convert_read(t->api, type, (const char *)ans->data, ans->len, out, msg);
+	    plc_convert_read(t->rules, type, (const char *)ans->data, ans->len, out, msg);
 	return e ? convert_failed(c, e, msg) : DCRE_OK;
 }
 
 static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                              cJSON **out, struct dcre_msg *msg)
+                              struct dcre_reading *out, struct dcre_msg *msg)
 {
 	char what[64];
 	struct plc_cmd c;
@@ -287,61 +287,56 @@ static enum dcre_err plc_read(struct dcre_backend *b, const struct dcre_target *
 }
 
 static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target *t,
-                               const char *type, enum dcre_power_action action, cJSON **out,
-                               struct dcre_msg *msg)
+                               const char *type, enum dcre_power_action action,
+                               struct dcre_power *out, struct dcre_msg *msg)
 {
 	static const char *const data[] = {"P1", "P0", "PC", "P?"};
 	static const char *const what[] = {"power on", "power off", "power cycle", "power status"};
 	struct plc_cmd c;
 	struct plc_packet ans;
-	uint8_t code = DCRE_TYPE_POWER;
+	uint8_t code = PLC_TYPE_POWER;
 
-	if (t->api == DCRE_API_13 && type)
-		code = dcre_device_type_code(type);
+	if (type) /* only where the request names one (the 1.3 API) */
+		code = plc_device_type_code(type);
 	cmd_init(&c, t, what[action], code, data[action]);
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = dcre_convert_power(t->api, (const char *)ans.data, ans.len, out, msg);
+	e = plc_convert_power(t->rules, (const char *)ans.data, ans.len, out, msg);
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
-static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                               struct dcre_msg *msg)
+static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target *t,
+                               struct dcre_asset *out, struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
 
-	cmd_init(&c, t, "asset", DCRE_TYPE_SYSTEM, "A");
+	cmd_init(&c, t, "asset", PLC_TYPE_SYSTEM, "A");
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = dcre_convert_asset((const char *)ans.data, ans.len, out, msg);
+	e = plc_convert_asset((const char *)ans.data, ans.len, out, msg);
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
 static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                     enum dcre_boot_target target, cJSON **out,
+                                     enum dcre_boot_target target, enum dcre_boot_target *now,
                                      struct dcre_msg *msg)
 {
 	static const char *const data[] = {"B0", "B1", "B2"};
 	struct plc_cmd c;
 	struct plc_packet ans;
-	const char *name = NULL;
 
 	if (target == DCRE_BOOT_GET)
-		cmd_init(&c, t, "boot target status", DCRE_TYPE_SYSTEM, "B?");
+		cmd_init(&c, t, "boot target status", PLC_TYPE_SYSTEM, "B?");
 	else
-		cmd_init(&c, t, "boot target set", DCRE_TYPE_SYSTEM, data[target]);
+		cmd_init(&c, t, "boot target set", PLC_TYPE_SYSTEM, data[target]);
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = dcre_convert_boot_target((const char *)ans.data, ans.len, &name, msg);
-	if (e)
-		return convert_failed(&c, e, msg);
-	*out = cJSON_CreateObject();
-	cJSON_AddStringToObject(*out, "target", name);
-	return DCRE_OK;
+	e = plc_convert_boot_target((const char *)ans.data, ans.len, now, msg);
+	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
 static bool is_w1(const struct plc_packet *ans)
@@ -352,18 +347,18 @@ static bool is_w1(const struct plc_packet *ans)
 static enum dcre_err write_refused(const struct plc_cmd *c, const struct plc_packet *ans,
                                    struct dcre_msg *msg)
 {
-	cJSON *text = dcre_convert_text((const char *)ans->data, ans->len);
+	char *text = dcre_text_clean((const char *)ans->data, ans->len);
 	dcre_msg_set(msg, DCRE_EPROTO,
 	             "Error writing to device. PLC bus: board %08x device %04x (%s) answered '%s'",
-	             c->board, c->device, c->what, cJSON_GetStringValue(text));
-	cJSON_Delete(text);
+	             c->board, c->device, c->what, text);
+	free(text);
 	return DCRE_EPROTO;
 }
 
 /* Write, then on W1 read the device back, in one transaction. */
 static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_target *t,
-                                    const struct plc_cmd *c, const char *read_type, cJSON **out,
-                                    struct dcre_msg *msg)
+                                    const struct plc_cmd *c, const char *read_type,
+                                    struct dcre_reading *out, struct dcre_msg *msg)
 {
 	char what[64];
 	struct plc_cmd rc;
@@ -382,31 +377,46 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
 	return e ? e : read_convert(t, read_type, &rc, &ans, out, msg);
 }
 
-static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-                             cJSON **out, struct dcre_msg *msg)
+/* set: GET reads; ON writes W1; OFF and NO_OVERRIDE write W0. The answer
+ * is the state read back. */
+static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t,
+                             enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
+	struct dcre_reading r = {0};
 	struct plc_cmd c;
+	enum dcre_err e;
 
-	if (!state)
-		return plc_read(b, t, "led", out, msg);
-	cmd_init(&c, t, "led write", DCRE_TYPE_LED, strcmp(state, "on") == 0 ? "W1" : "W0");
-	return write_and_read(bus, t, &c, "led", out, msg);
+	if (set == DCRE_LED_GET) {
+		e = plc_read(b, t, "led", &r, msg);
+	} else {
+		cmd_init(&c, t, "led write", PLC_TYPE_LED, set == DCRE_LED_ON ? "W1" : "W0");
+		e = write_and_read(bus, t, &c, "led", &r, msg);
+	}
+	if (!e) {
+		out->state = r.led == DCRE_TRI_YES ? "on" : "off";
+		out->color_unknown = false;
+	}
+	dcre_reading_clear(&r);
+	return e;
 }
 
-static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
-                             cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t,
+                             const struct dcre_fan_set *set, struct dcre_reading *out,
+                             struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_cmd c;
 	size_t n;
 
-	if (!speed)
+	if (!set)
 		return plc_read(b, t, "fan_speed", out, msg);
+	/* the digits exactly as the request gave them, leading zeros kept */
+	const char *speed = set->digits;
 	n = strlen(speed);
 	if (n + 2 > PLC_MAX_DATA)
 		return dcre_msg_set(msg, DCRE_EINVAL, "fan speed text too long");
-	cmd_init(&c, t, "fan write", DCRE_TYPE_FAN_SPEED, "W");
+	cmd_init(&c, t, "fan write", PLC_TYPE_FAN_SPEED, "W");
 	c.data[1] = 0xFF;
 	memcpy(c.data + 2, speed, n);
 	c.len = (uint8_t)(n + 2);
@@ -414,82 +424,83 @@ static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t
 }
 
 static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_target *t,
-                                     const char *state, const char *color, const char *blink,
-                                     cJSON **out, struct dcre_msg *msg)
+                                     const struct dcre_chamber_set *set,
+                                     struct dcre_chamber_led *out, struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
 	char data[PLC_MAX_DATA + 2];
-	int n = snprintf(data, sizeof(data), "L%s,%s,%s,%s", state, t->rack ? t->rack : "", color,
-	                 blink);
+	/* "L<state>,<rack>,<color>,<blink>", -1 for no_override */
+	int n = snprintf(data, sizeof(data), "L%d,%s,%s,%d", set->state, t->rack ? t->rack : "",
+	                 set->color ? set->color : "-1", set->blink);
 
 	if (n < 0 || n > PLC_MAX_DATA)
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "PLC bus: board %08x device %04x (chamber led): request data "
 		                    "of %d bytes exceeds the 246-byte packet limit",
 		                    t->board, t->device, n);
-	cmd_init(&c, t, "chamber led", DCRE_TYPE_VAPOR_LED, data);
+	cmd_init(&c, t, "chamber led", PLC_TYPE_VAPOR_LED, data);
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = dcre_convert_chamber_led((const char *)ans.data, ans.len, out, msg);
+	e = plc_convert_chamber_led((const char *)ans.data, ans.len, out, msg);
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
-static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                                   struct dcre_msg *msg)
+static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t,
+                                   struct dcre_host_info *out, struct dcre_msg *msg)
 {
 	struct plc_cmd c;
 	struct plc_packet ans;
 
-	cmd_init(&c, t, "host info", DCRE_TYPE_SYSTEM, "H");
+	cmd_init(&c, t, "host info", PLC_TYPE_SYSTEM, "H");
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = dcre_convert_host_info((const char *)ans.data, ans.len, out, msg);
+	e = plc_convert_host_info((const char *)ans.data, ans.len, out, msg);
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
 /* Add one dump response to the board list (grouped by board id, boards in
  * order of first arrival, devices in arrival order). */
-static void add_dump(cJSON *boards, const struct plc_packet *p)
+static void add_dump(struct dcre_boards *boards, const struct plc_packet *p)
 {
-	char id[9], dev[5];
-	cJSON *board = NULL;
+	struct dcre_board *board = NULL;
 
-	snprintf(id, sizeof(id), "%08x", p->board);
-	snprintf(dev, sizeof(dev), "%04x", p->device);
-	cJSON *it;
-	cJSON_ArrayForEach(it, boards)
-	{
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "board_id")), id) == 0)
-			board = it;
-	}
-	if (!board) {
-		board = cJSON_CreateObject();
-		cJSON_AddStringToObject(board, "backend", "plc");
-		cJSON_AddStringToObject(board, "board_id", id);
-		cJSON_AddArrayToObject(board, "devices");
-		cJSON_AddItemToArray(boards, board);
-	}
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "device_id", dev);
-	cJSON_AddStringToObject(d, "device_type", dcre_device_type_name(p->data[0]));
-	cJSON_AddItemToArray(cJSON_GetObjectItem(board, "devices"), d);
+	for (size_t i = 0; i < boards->n && !board; i++)
+		if (boards->v[i].id == p->board)
+			board = &boards->v[i];
+	if (!board)
+		board = dcre_boards_add(boards, p->board, "plc");
+	dcre_board_add_device(board, p->device, plc_device_type_name(p->data[0]), NULL);
+}
+
+/* Move the boards of from to the end of to; from is left empty. */
+static void boards_move(struct dcre_boards *to, struct dcre_boards *from)
+{
+	if (from->n == 0)
+		return;
+	to->v = dcre_xrealloc(to->v, (to->n + from->n) * sizeof(*to->v));
+	memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+	to->n += from->n;
+	free(from->v);
+	from->v = NULL;
+	from->n = 0;
 }
 
 /* §8.2, inside a transaction. */
-static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON **boards,
+static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, struct dcre_boards *boards,
                           struct dcre_msg *msg)
 {
 	struct plc_cmd c = {.what = all ? "scan-all" : "scan",
-	                    .type = DCRE_TYPE_NONE,
+	                    .type = PLC_TYPE_NONE,
 	                    .board = board,
 	                    .device = 0xFFFF,
 	                    .len = 1,
 	                    .data = {'D'}};
 	uint8_t seq = plc_lock_next_seq(&bus->lock);
 	struct plc_packet ans;
+	struct dcre_boards got = {0};
 	enum dcre_err e = DCRE_EPROTO;
 
 	for (int attempt = 0; attempt < bus->cfg->retry_limit && e == DCRE_EPROTO; attempt++) {
@@ -503,10 +514,10 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		e = send_packet(bus, &c, seq, c.board, c.data, c.len, msg);
 		if (e)
 			return e;
-		cJSON *found = cJSON_CreateArray();
+		struct dcre_boards found = {0};
 		e = receive(bus, &c, seq, &ans, msg);
 		if (e == DCRE_ETIMEDOUT) {
-			cJSON_Delete(found);
+			dcre_boards_clear(&found);
 			bus->bus_failed = true;
 			if (all)
 				return dcre_msg_set(msg, e,
@@ -516,20 +527,20 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		}
 		while (e == DCRE_OK) {
 			if (ans.len == 0) {
-				cJSON_Delete(found);
+				dcre_boards_clear(&found);
 				return dcre_msg_set(msg, DCRE_EPROTO,
 				                    "PLC bus: board %08x device %04x answered the "
 				                    "%s with an empty dump response",
 				                    ans.board, ans.device, c.what);
 			}
-			add_dump(found, &ans);
+			add_dump(&found, &ans);
 			e = receive(bus, &c, seq, &ans, msg);
 		}
 		if (e == DCRE_ETIMEDOUT) {
-			*boards = found;
+			got = found;
 			e = DCRE_OK;
 		} else {
-			cJSON_Delete(found);
+			dcre_boards_clear(&found);
 			if (e != DCRE_EPROTO)
 				return e;
 		}
@@ -549,18 +560,18 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, cJSON *
 		e = send_packet(bus, &save, plc_lock_next_seq(&bus->lock),
 		                PLC_BOARD_SCAN_ALL | PLC_BOARD_SAVE, save.data, save.len, msg);
 		if (e) {
-			cJSON_Delete(*boards);
-			*boards = NULL;
+			dcre_boards_clear(&got);
 			return e;
 		}
 		tcflush(bus->fd, TCIFLUSH);
 		plc_reader_discard(&bus->rd);
 	}
+	boards_move(boards, &got);
 	return DCRE_OK;
 }
 
 static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_target *t,
-                                    cJSON **boards, struct dcre_msg *msg)
+                                    struct dcre_boards *boards, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	enum dcre_err e = txn_begin(bus, msg);
@@ -571,7 +582,8 @@ static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_ta
 	return e;
 }
 
-static enum dcre_err plc_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+static enum dcre_err plc_scan_all(struct dcre_backend *b, struct dcre_boards *boards,
+                                  struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	enum dcre_err e = txn_begin(bus, msg);
@@ -584,7 +596,8 @@ static enum dcre_err plc_scan_all(struct dcre_backend *b, cJSON **boards, struct
 
 /* api.md §6.12, plc-protocol.md §11.5: under the bus lock (no sequence
  * number), wake and if needed configure, then read the registers. */
-static enum dcre_err plc_config(struct dcre_backend *b, cJSON **out, struct dcre_msg *msg)
+static enum dcre_err plc_config_facts(struct dcre_backend *b, struct dcre_facts *out,
+                                      struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
 	struct plc_modem_regs regs;
@@ -605,7 +618,7 @@ static enum dcre_err plc_config(struct dcre_backend *b, cJSON **out, struct dcre
 	if (e)
 		return e;
 	plc_modem_decode(reg0, reg1, &regs);
-	*out = plc_modem_regs_json(&regs);
+	plc_modem_regs_facts(&regs, out);
 	return DCRE_OK;
 }
 
@@ -630,7 +643,7 @@ static const struct dcre_backend_ops plc_ops = {
     .chamber_led = plc_chamber_led,
     .fan = plc_fan,
     .host_info = plc_host_info,
-    .plc_config = plc_config, /* answers only with a modem (rpi_hat) */
+    .config_facts = plc_config_facts, /* answers only with a modem (rpi_hat) */
     .free = plc_free,
 };
 

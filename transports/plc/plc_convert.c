@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* PLC payload conversions (conversions.md §4-§10). */
-#include "convert.h"
+/* PLC payload conversions (conversions.md §4-§9). */
+#include "plc_convert.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "backend.h"
 #include "number.h"
+#include "text.h"
 
 /* Longest part of a payload echoed into a message. */
 #define ECHO_MAX 64
@@ -43,178 +46,6 @@ static const char *echo(const char *p, size_t len, char *buf)
 	}
 	*o = '\0';
 	return buf;
-}
-
-/* ---- JSON helpers ---- */
-
-static cJSON *raw(const char *text)
-{
-	cJSON *item = cJSON_CreateRaw(text);
-
-	if (!item)
-		abort(); /* only on OOM with cJSON's default hooks */
-	return item;
-}
-
-cJSON *dcre_json_double(double v)
-{
-	char buf[DCRE_NUMBER_BUFSZ];
-
-	if (dcre_number_format_double(v, buf) != DCRE_OK)
-		return NULL;
-	return raw(buf);
-}
-
-cJSON *dcre_json_int(long long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return raw(buf);
-}
-
-cJSON *dcre_json_digits(const char *digits)
-{
-	assert(digits && *digits);
-	return raw(digits);
-}
-
-static cJSON *new_object(void)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o)
-		abort();
-	return o;
-}
-
-/* Attach item (consumed) to obj under key. */
-static void put(cJSON *obj, const char *key, cJSON *item)
-{
-	if (!item || !cJSON_AddItemToObject(obj, key, item))
-		abort();
-}
-
-static void put_str(cJSON *obj, const char *key, const char *s)
-{
-	put(obj, key, cJSON_CreateString(s));
-}
-
-static void put_text(cJSON *obj, const char *key, const char *p, size_t len)
-{
-	put(obj, key, dcre_convert_text(p, len));
-}
-
-/* ---- text (UTF-8 or ISO-8859-1) ---- */
-
-/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, <= U+10FFFF. */
-static bool valid_utf8(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		unsigned char lo = 0x80, hi = 0xBF;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			if (c == 0xE0)
-				lo = 0xA0;
-			else if (c == 0xED)
-				hi = 0x9F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			if (c == 0xF0)
-				lo = 0x90;
-			else if (c == 0xF4)
-				hi = 0x8F;
-		} else {
-			return false;
-		}
-		if (len - i - 1 < n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			unsigned char t = s[i + k];
-
-			if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xBF))
-				return false;
-		}
-		i += n + 1;
-	}
-	return true;
-}
-
-/* A JSON string literal for UTF-8 text that contains NUL bytes, which a
- * cJSON string cannot hold: emitted as a raw item. */
-static cJSON *raw_string(const char *u, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *lit = dcre_xmalloc(len * 6 + 3);
-	char *o = lit;
-	cJSON *item;
-	size_t i;
-
-	*o++ = '"';
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)u[i];
-
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else if (c < 0x20) {
-			memcpy(o, "\\u00", 4);
-			o += 4;
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		} else {
-			*o++ = (char)c;
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	item = raw(lit);
-	free(lit);
-	return item;
-}
-
-cJSON *dcre_convert_text(const char *payload, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)payload;
-	char *u;
-	size_t n = 0, i;
-	cJSON *item;
-
-	assert(payload || len == 0);
-	if (valid_utf8(s, len)) {
-		u = dcre_xstrndup(len ? payload : "", len);
-		n = len;
-	} else {
-		u = dcre_xmalloc(len * 2 + 1);
-		for (i = 0; i < len; i++) {
-			if (s[i] < 0x80) {
-				u[n++] = (char)s[i];
-			} else {
-				u[n++] = (char)(0xC0 | (s[i] >> 6));
-				u[n++] = (char)(0x80 | (s[i] & 0x3F));
-			}
-		}
-		u[n] = '\0';
-	}
-	if (memchr(u, '\0', n))
-		item = raw_string(u, n);
-	else
-		item = cJSON_CreateString(u);
-	free(u);
-	if (!item)
-		abort();
-	return item;
 }
 
 /* ---- fields ---- */
@@ -250,6 +81,11 @@ static bool field_is(const struct field *f, const char *s)
 	size_t n = strlen(s);
 
 	return f->len == n && memcmp(f->p, s, n) == 0;
+}
+
+static char *field_text(const struct field *f)
+{
+	return dcre_text_clean(f->p, f->len);
 }
 
 /* ---- numbers from payload text ---- */
@@ -288,23 +124,23 @@ static bool digits_to_double(const char *digits, double *v)
 	return isfinite(*v);
 }
 
-static enum dcre_err put_double(cJSON *obj, const char *key, double v, const char *p, size_t len,
-                                struct dcre_msg *why)
+/* A finite number into n; key names it in the message (the answer's key). */
+static enum dcre_err set_double(struct dcre_num *n, const char *key, double v, const char *p,
+                                size_t len, struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
-	cJSON *item = dcre_json_double(v);
 
-	if (!item)
+	if (!isfinite(v))
 		return dcre_msg_set(why, DCRE_EPROTO, "answered '%s', %s is not a finite number",
 		                    echo(p, len, e), key);
-	put(obj, key, item);
+	dcre_num_set_double(n, v);
 	return DCRE_OK;
 }
 
 /* ---- read conversions (conversions.md §4-§6) ---- */
 
-static enum dcre_err thermistor(const char *digits, const char *p, size_t len, cJSON *obj,
-                                struct dcre_msg *why)
+static enum dcre_err thermistor(const char *digits, const char *p, size_t len,
+                                struct dcre_reading *r, struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
 	double a, t;
@@ -332,31 +168,32 @@ static enum dcre_err thermistor(const char *digits, const char *p, size_t len, c
 		t = a * -0.235;
 		t = t + 131.294;
 	}
-	return put_double(obj, "temperature_c", dcre_number_round2(t), p, len, why);
+	return set_double(&r->q[DCRE_Q_TEMPERATURE], "temperature_c", dcre_number_round2(t), p, len,
+	                  why);
 }
 
-static enum dcre_err humidity(const char *digits, const char *p, size_t len, cJSON *obj,
+static enum dcre_err humidity(const char *digits, const char *p, size_t len, struct dcre_reading *r,
                               struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
-	int64_t r;
+	int64_t raw;
 	uint64_t u;
 	double h, t;
 
-	if (dcre_number_int_to_i64(digits, &r) != DCRE_OK || r > 0xFFFFFFFFll)
+	if (dcre_number_int_to_i64(digits, &raw) != DCRE_OK || raw > 0xFFFFFFFFll)
 		return dcre_msg_set(why, DCRE_EPROTO,
 		                    "answered '%s', out of range for a humidity sensor",
 		                    echo(p, len, e));
 	/* Two's complement bits; the masks make logical and arithmetic shifts
 	 * agree. */
-	u = (uint64_t)r;
+	u = (uint64_t)raw;
 	h = (double)((u >> 16) & 0x3FFF) / 16382.0;
 	h = h * 100.0;
 	t = (double)((u & 0xFFFF) >> 2) / 16382.0;
 	t = t * 165.0;
 	t = t - 40.0;
-	put(obj, "humidity", dcre_json_double(dcre_number_round2(h)));
-	put(obj, "temperature_c", dcre_json_double(dcre_number_round2(t)));
+	dcre_num_set_double(&r->q[DCRE_Q_HUMIDITY], dcre_number_round2(h));
+	dcre_num_set_double(&r->q[DCRE_Q_TEMPERATURE], dcre_number_round2(t));
 	return DCRE_OK;
 }
 
@@ -365,71 +202,77 @@ static bool is_integer_type(const char *type)
 	return strcmp(type, "temperature") != 0 && strcmp(type, "pressure") != 0;
 }
 
-enum dcre_err dcre_convert_read(enum dcre_api api, const char *type, const char *payload,
-                                size_t len, cJSON **out, struct dcre_msg *why)
+static enum dcre_err read_int(unsigned rules, const char *type, const char *payload, size_t len,
+                              struct dcre_reading *r, struct dcre_msg *why)
 {
-	enum dcre_err rc = DCRE_EPROTO;
 	char e[ECHO_BUFSZ];
 	char *digits = NULL;
-	cJSON *obj = new_object();
+	enum dcre_err rc = parse_int(payload, len, &digits, why);
+
+	if (rc != DCRE_OK)
+		return rc;
+	if (strcmp(type, "thermistor") == 0) {
+		rc = thermistor(digits, payload, len, r, why);
+	} else if (strcmp(type, "humidity") == 0) {
+		rc = humidity(digits, payload, len, r, why);
+	} else if (strcmp(type, "led") == 0) {
+		if (strcmp(digits, "0") != 0 && strcmp(digits, "1") != 0)
+			rc = dcre_msg_set(why, DCRE_EPROTO,
+			                  "answered '%s', not an LED state (expected 0 or 1)",
+			                  echo(payload, len, e));
+		else
+			r->led = DCRE_TRI(digits[0] == '1');
+	} else if (strcmp(type, "fan_speed") == 0 ||
+	           ((rules & DCRE_RULE_EXT_READINGS) && strcmp(type, "vapor_fan") == 0)) {
+		/* a PLC fan always runs in automatic mode (shown where the API
+		 * has the key) */
+		r->fan_mode = "auto";
+		dcre_num_set_digits(&r->q[DCRE_Q_FAN_SPEED], digits);
+	} else {
+		dcre_num_set_digits(&r->q[DCRE_Q_RAW], digits);
+	}
+	free(digits);
+	return rc;
+}
+
+static enum dcre_err read_any(unsigned rules, const char *type, const char *payload, size_t len,
+                              struct dcre_reading *r, struct dcre_msg *why)
+{
+	enum dcre_err rc;
 	double v;
 
-	assert(type && out);
-	assert(api == DCRE_API_12 || api == DCRE_API_13);
-	assert(payload || len == 0);
-	*out = NULL;
-
-	if (api == DCRE_API_13) {
+	if (rules & DCRE_RULE_STRICT_NUMBERS) {
 		/* Decimal-number rule first for every type. For integer types
 		 * this checks the form only: overflowing a double passes. */
 		rc = dcre_number_parse_double(payload, len, &v);
 		if (rc == DCRE_ERANGE && is_integer_type(type))
 			rc = DCRE_OK;
-		if (rc != DCRE_OK) {
-			rc = parse_double(payload, len, &v, why);
-			goto out;
-		}
-		if (strcmp(type, "pressure") == 0) {
-			rc = put_double(obj, "pressure_kpa", v, payload, len, why);
-			goto out;
-		}
+		if (rc != DCRE_OK)
+			return parse_double(payload, len, &v, why);
+	}
+	if ((rules & DCRE_RULE_EXT_READINGS) && strcmp(type, "pressure") == 0) {
+		rc = parse_double(payload, len, &v, why);
+		return rc ? rc
+		          : set_double(&r->q[DCRE_Q_PRESSURE], "pressure_kpa", v, payload, len,
+		                       why);
 	}
 	if (strcmp(type, "temperature") == 0) {
 		rc = parse_double(payload, len, &v, why);
-		if (rc == DCRE_OK)
-			rc = put_double(obj, "temperature_c", v, payload, len, why);
-		goto out;
+		return rc ? rc
+		          : set_double(&r->q[DCRE_Q_TEMPERATURE], "temperature_c", v, payload, len,
+		                       why);
 	}
+	return read_int(rules, type, payload, len, r, why);
+}
 
-	rc = parse_int(payload, len, &digits, why);
+enum dcre_err plc_convert_read(unsigned rules, const char *type, const char *payload, size_t len,
+                               struct dcre_reading *out, struct dcre_msg *why)
+{
+	assert(type && out);
+	assert(payload || len == 0);
+	enum dcre_err rc = read_any(rules, type, payload, len, out, why);
 	if (rc != DCRE_OK)
-		goto out;
-	if (strcmp(type, "thermistor") == 0) {
-		rc = thermistor(digits, payload, len, obj, why);
-	} else if (strcmp(type, "humidity") == 0) {
-		rc = humidity(digits, payload, len, obj, why);
-	} else if (strcmp(type, "led") == 0) {
-		if (strcmp(digits, "0") != 0 && strcmp(digits, "1") != 0) {
-			rc = dcre_msg_set(why, DCRE_EPROTO,
-			                  "answered '%s', not an LED state (expected 0 or 1)",
-			                  echo(payload, len, e));
-			goto out;
-		}
-		put_str(obj, "led_state", digits[0] == '1' ? "on" : "off");
-	} else if (strcmp(type, "fan_speed") == 0 ||
-	           (api == DCRE_API_13 && strcmp(type, "vapor_fan") == 0)) {
-		if (api == DCRE_API_13)
-			put_str(obj, "fan_mode", "auto");
-		put(obj, "speed_rpm", dcre_json_digits(digits));
-	} else {
-		put(obj, "device_raw", dcre_json_digits(digits));
-	}
-out:
-	free(digits);
-	if (rc == DCRE_OK)
-		*out = obj;
-	else
-		cJSON_Delete(obj);
+		dcre_reading_clear(out);
 	return rc;
 }
 
@@ -448,22 +291,22 @@ static enum dcre_err power_field(const struct field *f, const char *name, char *
 
 /* value = (raw * scale - b) * (1 / m), in this order (ADM1276 direct
  * format). */
-static enum dcre_err pmbus_value(cJSON *obj, const char *key, const char *digits, double scale,
-                                 double b, double m, const char *p, size_t len,
+static enum dcre_err pmbus_value(struct dcre_num *n, const char *key, const char *digits,
+                                 double scale, double b, double m, const char *p, size_t len,
                                  struct dcre_msg *why)
 {
 	double v;
 
 	if (!digits_to_double(digits, &v))
-		v = INFINITY; /* reported by put_double below */
+		v = INFINITY; /* reported by set_double below */
 	v = v * scale;
 	v = v - b;
 	v = v * (1.0 / m);
-	return put_double(obj, key, v, p, len, why);
+	return set_double(n, key, v, p, len, why);
 }
 
-static enum dcre_err power4(const struct field *f, const char *payload, size_t len, cJSON *obj,
-                            struct dcre_msg *why)
+static enum dcre_err power4(const struct field *f, const char *payload, size_t len,
+                            struct dcre_power *pw, struct dcre_msg *why)
 {
 	static const char *const names[4] = {"status", "power", "voltage", "current"};
 	enum dcre_err rc = DCRE_OK;
@@ -482,163 +325,131 @@ static enum dcre_err power4(const struct field *f, const char *payload, size_t l
 		                  echo(f[0].p, f[0].len, e));
 		goto out;
 	}
-	put_str(obj, "power_status", ((uint64_t)status & 0x40) ? "off" : "on");
-	put(obj, "power_ok", cJSON_CreateBool(((uint64_t)status & 0x800) == 0));
-	put(obj, "over_current", cJSON_CreateBool(((uint64_t)status & 0x10) != 0));
-	put(obj, "under_voltage", cJSON_CreateBool(((uint64_t)status & 0x08) != 0));
-	put_text(obj, "pmbus_raw", payload, len);
-	rc = pmbus_value(obj, "input_power", d[1], 100.0, 0.0, 6043.0, payload, len, why);
+	snprintf(pw->state, sizeof(pw->state), "%s", ((uint64_t)status & 0x40) ? "off" : "on");
+	pw->power_ok = DCRE_TRI(((uint64_t)status & 0x800) == 0);
+	pw->over_current = DCRE_TRI(((uint64_t)status & 0x10) != 0);
+	pw->under_voltage = DCRE_TRI(((uint64_t)status & 0x08) != 0);
+	pw->pmbus_raw = dcre_text_clean(payload, len);
+	rc = pmbus_value(&pw->input_power, "input_power", d[1], 100.0, 0.0, 6043.0, payload, len,
+	                 why);
 	if (rc == DCRE_OK)
-		rc =
-		    pmbus_value(obj, "input_voltage", d[2], 100.0, 0.0, 19199.0, payload, len, why);
+		rc = pmbus_value(&pw->input_voltage, "input_voltage", d[2], 100.0, 0.0, 19199.0,
+		                 payload, len, why);
 	if (rc == DCRE_OK)
-		rc = pmbus_value(obj, "output_current", d[3], 10.0, 20745.0, 807.0, payload, len,
-		                 why);
+		rc = pmbus_value(&pw->output_current, "output_current", d[3], 10.0, 20745.0, 807.0,
+		                 payload, len, why);
 out:
 	for (i = 3; i >= 0; i--)
 		free(d[i]);
 	return rc;
 }
 
-static enum dcre_err battery(const struct field *f, cJSON *obj, struct dcre_msg *why)
+static enum dcre_err battery(const struct field *f, struct dcre_power *pw, struct dcre_msg *why)
 {
 	char *digits = NULL;
 	enum dcre_err rc = power_field(&f[1], "battery charge", &digits, why);
 
 	if (rc != DCRE_OK)
 		return rc;
-	put(obj, "battery_charge_percent", dcre_json_digits(digits));
-	put_text(obj, "battery_status", f[0].p, f[0].len);
+	pw->battery = true;
+	dcre_num_set_digits(&pw->battery_charge, digits);
+	pw->battery_status = field_text(&f[0]);
 	free(digits);
 	return DCRE_OK;
 }
 
-enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t len, cJSON **out,
-                                 struct dcre_msg *why)
+enum dcre_err plc_convert_power(unsigned rules, const char *payload, size_t len,
+                                struct dcre_power *out, struct dcre_msg *why)
 {
+	bool ext = rules & DCRE_RULE_EXT_READINGS;
 	struct field f[MAX_FIELDS];
 	enum dcre_err rc;
 	char e[ECHO_BUFSZ];
-	cJSON *obj;
 	size_t n;
 
 	assert(out);
-	assert(api == DCRE_API_12 || api == DCRE_API_13);
 	assert(payload || len == 0);
-	*out = NULL;
 	n = split(payload, len, f);
-	if (n != 4 && !(api == DCRE_API_13 && n == 2))
-		return dcre_msg_set(
-		    why, DCRE_EPROTO, "answered '%s', expected %s comma-separated fields",
-		    echo(payload, len, e), api == DCRE_API_13 ? "4 (power) or 2 (battery)" : "4");
-	obj = new_object();
-	rc = n == 4 ? power4(f, payload, len, obj, why) : battery(f, obj, why);
-	if (rc != DCRE_OK) {
-		cJSON_Delete(obj);
-		return rc;
-	}
-	*out = obj;
-	return DCRE_OK;
+	if (n != 4 && !(ext && n == 2))
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "answered '%s', expected %s comma-separated fields",
+		                    echo(payload, len, e), ext ? "4 (power) or 2 (battery)" : "4");
+	rc = n == 4 ? power4(f, payload, len, out, why) : battery(f, out, why);
+	if (rc != DCRE_OK)
+		dcre_power_clear(out);
+	return rc;
 }
 
 /* ---- other payloads (conversions.md §9) ---- */
 
-enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out, struct dcre_msg *why)
-{
-	static const char *const board[] = {"manufacturer", "part_number", "product_name",
-	                                    "serial_number"};
-	static const char *const chassis[] = {"chassis_type", "part_number", "serial_number"};
-	static const char *const product[] = {"asset_tag",    "manufacturer",  "part_number",
-	                                      "product_name", "serial_number", "version"};
-	struct field f[MAX_FIELDS];
-	char e[ECHO_BUFSZ];
-	cJSON *obj, *sub;
-	size_t n, i, k = 0;
-
-	assert(out);
-	assert(payload || len == 0);
-	*out = NULL;
-	n = split(payload, len, f);
-	if (n != 13)
-		return dcre_msg_set(why, DCRE_EPROTO,
-		                    "answered '%s', expected 13 comma-separated fields, got %zu",
-		                    echo(payload, len, e), n);
-	obj = new_object();
-	sub = new_object();
-	for (i = 0; i < 4; i++, k++)
-		put_text(sub, board[i], f[k].p, f[k].len);
-	put(obj, "board_info", sub);
-	sub = new_object();
-	for (i = 0; i < 3; i++, k++)
-		put_text(sub, chassis[i], f[k].p, f[k].len);
-	put(obj, "chassis_info", sub);
-	sub = new_object();
-	for (i = 0; i < 6; i++, k++)
-		put_text(sub, product[i], f[k].p, f[k].len);
-	put(obj, "product_info", sub);
-	*out = obj;
-	return DCRE_OK;
-}
-
-enum dcre_err dcre_convert_boot_target(const char *payload, size_t len, const char **target,
-                                       struct dcre_msg *why)
-{
-	static const char *const names[] = {"no_override", "hdd", "pxe"};
-	char e[ECHO_BUFSZ];
-
-	assert(target);
-	assert(payload || len == 0);
-	*target = NULL;
-	if (len != 2 || payload[0] != 'B' || payload[1] < '0' || payload[1] > '2')
-		return dcre_msg_set(why, DCRE_EPROTO,
-		                    "answered '%s', not a boot target (expected B0, B1 or B2)",
-		                    echo(payload, len, e));
-	*target = names[payload[1] - '0'];
-	return DCRE_OK;
-}
-
-enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **out,
-                                       struct dcre_msg *why)
+enum dcre_err plc_convert_asset(const char *payload, size_t len, struct dcre_asset *out,
+                                struct dcre_msg *why)
 {
 	struct field f[MAX_FIELDS];
 	char e[ECHO_BUFSZ];
-	cJSON *obj;
 	size_t n;
 
 	assert(out);
 	assert(payload || len == 0);
-	*out = NULL;
+	n = split(payload, len, f);
+	if (n != DCRE_ASSET_COUNT)
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "answered '%s', expected 13 comma-separated fields, got %zu",
+		                    echo(payload, len, e), n);
+	for (size_t i = 0; i < DCRE_ASSET_COUNT; i++)
+		out->field[i] = field_text(&f[i]);
+	return DCRE_OK;
+}
+
+enum dcre_err plc_convert_boot_target(const char *payload, size_t len,
+                                      enum dcre_boot_target *target, struct dcre_msg *why)
+{
+	static const enum dcre_boot_target targets[] = {DCRE_BOOT_NO_OVERRIDE, DCRE_BOOT_HDD,
+	                                                DCRE_BOOT_PXE};
+	char e[ECHO_BUFSZ];
+
+	assert(target);
+	assert(payload || len == 0);
+	*target = DCRE_BOOT_UNKNOWN;
+	if (len != 2 || payload[0] != 'B' || payload[1] < '0' || payload[1] > '2')
+		return dcre_msg_set(why, DCRE_EPROTO,
+		                    "answered '%s', not a boot target (expected B0, B1 or B2)",
+		                    echo(payload, len, e));
+	*target = targets[payload[1] - '0'];
+	return DCRE_OK;
+}
+
+enum dcre_err plc_convert_chamber_led(const char *payload, size_t len, struct dcre_chamber_led *out,
+                                      struct dcre_msg *why)
+{
+	struct field f[MAX_FIELDS];
+	char e[ECHO_BUFSZ];
+	size_t n;
+
+	assert(out);
+	assert(payload || len == 0);
 	n = split(payload, len, f);
 	if (n != 3)
 		return dcre_msg_set(why, DCRE_EPROTO,
 		                    "answered '%s', expected 3 comma-separated fields "
 		                    "(state,color,blink)",
 		                    echo(payload, len, e));
-	obj = new_object();
-	put_str(obj, "led_state", field_is(&f[0], "1") ? "on" : "off");
-	put_text(obj, "led_color", f[1].p, f[1].len);
-	put_str(obj, "blink_state", field_is(&f[2], "1") ? "blink" : "steady");
-	*out = obj;
+	out->state = dcre_xstrdup(field_is(&f[0], "1") ? "on" : "off");
+	out->color = field_text(&f[1]);
+	out->blink = dcre_xstrdup(field_is(&f[2], "1") ? "blink" : "steady");
 	return DCRE_OK;
 }
 
-enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **out,
-                                     struct dcre_msg *why)
+enum dcre_err plc_convert_host_info(const char *payload, size_t len, struct dcre_host_info *out,
+                                    struct dcre_msg *why)
 {
 	char e[ECHO_BUFSZ];
-	cJSON *obj, *hosts, *ips;
 	size_t start = 0, i, nf = 0;
 
 	assert(out);
 	assert(payload || len == 0);
-	*out = NULL;
 	if (len == 0)
 		return dcre_msg_set(why, DCRE_EPROTO, "answered an empty host info payload");
-	obj = new_object();
-	hosts = cJSON_CreateArray();
-	ips = cJSON_CreateArray();
-	put(obj, "hostnames", hosts);
-	put(obj, "ip_addresses", ips);
 	for (i = 0; i <= len; i++) {
 		const char *p = payload + start;
 		size_t flen = i - start;
@@ -652,57 +463,12 @@ enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **ou
 			             "answered '%s', field %zu %s (expected i<address> or h<name>)",
 			             echo(payload, len, e), nf,
 			             flen == 0 ? "is empty" : "has an unknown leading character");
-			cJSON_Delete(obj);
+			dcre_host_info_clear(out);
 			return DCRE_EPROTO;
 		}
-		if (!cJSON_AddItemToArray(p[0] == 'i' ? ips : hosts,
-		                          dcre_convert_text(p + 1, flen - 1)))
-			abort();
+		char *text = dcre_text_clean(p + 1, flen - 1);
+		dcre_strv_add(p[0] == 'i' ? &out->ip_addresses : &out->hostnames, text);
+		free(text);
 	}
-	*out = obj;
 	return DCRE_OK;
-}
-
-/* ---- location (conversions.md §10) ---- */
-
-static const char *pair(int32_t id, int first_bit, const char *first, const char *second)
-{
-	bool a = id & (1 << first_bit), b = id & (1 << (first_bit - 1));
-
-	if (a && b)
-		return "middle";
-	if (a)
-		return first;
-	if (b)
-		return second;
-	return "unknown";
-}
-
-cJSON *dcre_convert_location(int32_t device_id)
-{
-	cJSON *obj = new_object();
-	cJSON *phys = new_object();
-
-	assert(device_id <= 0xFFFF);
-	put_str(phys, "depth", "unknown");
-	put_str(phys, "horizontal", "unknown");
-	put_str(phys, "vertical", "unknown");
-	put(obj, "physical_location", phys);
-	if (device_id >= 0) {
-		cJSON *ch = new_object();
-
-		if (device_id & 0x8000) {
-			put(ch, "server_node", dcre_json_int((device_id >> 8) & 0x1F));
-			put_str(ch, "depth", "unknown");
-			put_str(ch, "horiz_pos", "unknown");
-			put_str(ch, "vert_pos", "unknown");
-		} else {
-			put_str(ch, "server_node", "unknown");
-			put_str(ch, "depth", pair(device_id, 14, "front", "rear"));
-			put_str(ch, "horiz_pos", pair(device_id, 12, "left", "right"));
-			put_str(ch, "vert_pos", pair(device_id, 10, "top", "bottom"));
-		}
-		put(obj, "chassis_location", ch);
-	}
-	return obj;
 }

@@ -1,55 +1,45 @@
 /* SPDX-License-Identifier: MIT */
-/* PLC payload conversions (conversions.md §4-§10). Pure functions that take
- * the ASCII payload a board answered and build the JSON object the API
- * returns. All JSON numbers are cJSON "raw" items carrying exactly the text
- * of conversions.md §3 (dcre_number_format_double for floats, the normalised
- * digit string for integers from bus text).
+/* PLC payload conversions (conversions.md §4-§9). Pure functions that take
+ * the ASCII payload a board answered and fill a typed result (core/result.h);
+ * core/render.h turns it into an answer. Integers from bus text keep their
+ * exact digits (DCRE_NUM_DIGITS); device text is cleaned (core/text.h).
  *
- * On failure they return an error and write into why (may be NULL) a short
- * text naming the problem, e.g. "answered '70000', out of range for a
- * thermistor"; the caller prefixes board/device/backend. */
-#ifndef DCRE_CONVERT_H
-#define DCRE_CONVERT_H
+ * rules: the request's enum dcre_rule bits (core/backend.h); they choose the
+ * decimal-number check (DCRE_RULE_STRICT_NUMBERS) and the extended readings
+ * (DCRE_RULE_EXT_READINGS: pressure in kPa, a vapor_fan's speed, the 2-field
+ * battery answer).
+ *
+ * out must be empty (zeroed) on entry. On failure out is left empty, an
+ * error is returned and why (may be NULL) holds a short text naming the
+ * problem, e.g. "answered '70000', out of range for a thermistor"; the
+ * caller prefixes board/device/backend. */
+#ifndef PLC_CONVERT_H
+#define PLC_CONVERT_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "err.h"
-#include "render.h"
+#include "result.h"
 
-
-/* read: type is the lower-cased URL device type. Caller owns *out
- * (cJSON_Delete). */
-enum dcre_err dcre_convert_read(enum dcre_api api, const char *type, const char *payload,
-                                size_t len, cJSON **out, struct dcre_msg *why);
-/* power payload: 4-field form; in the 1.3 API also the 2-field battery form. */
-enum dcre_err dcre_convert_power(enum dcre_api api, const char *payload, size_t len, cJSON **out,
-                                 struct dcre_msg *why);
-/* asset: exactly 13 fields -> {board_info, chassis_info, product_info}. */
-enum dcre_err dcre_convert_asset(const char *payload, size_t len, cJSON **out,
-                                 struct dcre_msg *why);
-/* boot target: "B0"/"B1"/"B2" -> "no_override"/"hdd"/"pxe" (static string). */
-enum dcre_err dcre_convert_boot_target(const char *payload, size_t len, const char **target,
-                                       struct dcre_msg *why);
-/* chamber LED: "state,color,blink" -> {blink_state, led_color, led_state}. */
-enum dcre_err dcre_convert_chamber_led(const char *payload, size_t len, cJSON **out,
-                                       struct dcre_msg *why);
-/* host info: "i10.10.1.15,htest-server0" -> {hostnames, ip_addresses}. */
-enum dcre_err dcre_convert_host_info(const char *payload, size_t len, cJSON **out,
-                                     struct dcre_msg *why);
-/* version payload as a JSON string: UTF-8 if valid, else ISO-8859-1. Never
- * fails. Caller owns the result. */
-cJSON *dcre_convert_text(const char *payload, size_t len);
-/* location (conversions.md §10): device_id < 0 means "no device given":
- * {"physical_location"} only. Caller owns the result. */
-cJSON *dcre_convert_location(int32_t device_id);
-
-/* JSON helpers used by the converters and the renderer: numbers as raw
- * items with the exact output text. dcre_json_double returns NULL for NaN or
- * infinity. */
-cJSON *dcre_json_double(double v);
-cJSON *dcre_json_int(long long v);
-cJSON *dcre_json_digits(const char *digits);
+/* read: type is the lower-cased device type of the request. */
+enum dcre_err plc_convert_read(unsigned rules, const char *type, const char *payload, size_t len,
+                               struct dcre_reading *out, struct dcre_msg *why);
+/* power payload: the 4-field form; with DCRE_RULE_EXT_READINGS also the
+ * 2-field battery form. */
+enum dcre_err plc_convert_power(unsigned rules, const char *payload, size_t len,
+                                struct dcre_power *out, struct dcre_msg *why);
+/* asset: exactly 13 fields, in the order of enum dcre_asset_field. */
+enum dcre_err plc_convert_asset(const char *payload, size_t len, struct dcre_asset *out,
+                                struct dcre_msg *why);
+/* boot target: "B0"/"B1"/"B2" -> no_override/hdd/pxe. *target is
+ * DCRE_BOOT_UNKNOWN on failure. */
+enum dcre_err plc_convert_boot_target(const char *payload, size_t len,
+                                      enum dcre_boot_target *target, struct dcre_msg *why);
+/* chamber LED: "state,color,blink" -> on/off, the colour text, blink/steady. */
+enum dcre_err plc_convert_chamber_led(const char *payload, size_t len, struct dcre_chamber_led *out,
+                                      struct dcre_msg *why);
+/* host info: "i10.10.1.15,htest-server0" -> hostnames, ip_addresses. */
+enum dcre_err plc_convert_host_info(const char *payload, size_t len, struct dcre_host_info *out,
+                                    struct dcre_msg *why);
 
 #endif

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "convert.h"
 #include "gpio_line.h"
 #include "log.h"
 #include "plc_frame.h"
@@ -127,22 +126,19 @@ enum dcre_err plc_modem_encode(const struct plc_modem_regs *in, uint8_t *reg0, u
 	return DCRE_OK;
 }
 
-cJSON *plc_modem_regs_json(const struct plc_modem_regs *r)
+void plc_modem_regs_facts(const struct plc_modem_regs *r, struct dcre_facts *out)
 {
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddBoolToObject(o, "auto_sleep", r->auto_sleep);
-	cJSON_AddBoolToObject(o, "auto_wum", r->auto_wum);
-	cJSON_AddItemToObject(o, "bit_rate", dcre_json_int(r->bit_rate));
-	cJSON_AddItemToObject(o, "f0", dcre_json_double(r->f0));
-	cJSON_AddItemToObject(o, "f1", dcre_json_double(r->f1));
-	cJSON_AddItemToObject(o, "frequency_number", dcre_json_int(r->frequency_number));
-	cJSON_AddBoolToObject(o, "interference_detected", r->interference_detected);
-	cJSON_AddBoolToObject(o, "interference_hopping", r->interference_hopping);
-	cJSON_AddBoolToObject(o, "long_wum", r->long_wum);
-	cJSON_AddBoolToObject(o, "loopback_enabled", r->loopback_enabled);
-	cJSON_AddBoolToObject(o, "remote_loopback", r->remote_loopback);
-	return o;
+	dcre_facts_add_bool(out, "auto_sleep", r->auto_sleep);
+	dcre_facts_add_bool(out, "auto_wum", r->auto_wum);
+	dcre_facts_add_int(out, "bit_rate", r->bit_rate);
+	dcre_facts_add_double(out, "f0", r->f0);
+	dcre_facts_add_double(out, "f1", r->f1);
+	dcre_facts_add_int(out, "frequency_number", r->frequency_number);
+	dcre_facts_add_bool(out, "interference_detected", r->interference_detected);
+	dcre_facts_add_bool(out, "interference_hopping", r->interference_hopping);
+	dcre_facts_add_bool(out, "long_wum", r->long_wum);
+	dcre_facts_add_bool(out, "loopback_enabled", r->loopback_enabled);
+	dcre_facts_add_bool(out, "remote_loopback", r->remote_loopback);
 }
 
 /* ---- time ---- */

@@ -11,12 +11,12 @@
 #ifndef PLC_MODEM_H
 #define PLC_MODEM_H
 
-#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "err.h"
+#include "result.h"
 
 /* The lines the service requests (§11.1), in this order. */
 enum plc_line {
@@ -73,9 +73,8 @@ void plc_modem_decode(uint8_t reg0, uint8_t reg1, struct plc_modem_regs *out);
  * the table, or a bit rate the active frequency does not offer. */
 enum dcre_err plc_modem_encode(const struct plc_modem_regs *in, uint8_t *reg0, uint8_t *reg1,
                                struct dcre_msg *msg);
-/* The /plc_config JSON object (§11.7 keys, alphabetical). Caller owns it
- * (cJSON_Delete). */
-cJSON *plc_modem_regs_json(const struct plc_modem_regs *r);
+/* The /plc_config facts (§11.7 keys, alphabetical), appended to out. */
+void plc_modem_regs_facts(const struct plc_modem_regs *r, struct dcre_facts *out);
 
 /* ---- the modem ---- */
 
