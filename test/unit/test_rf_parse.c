@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "backend.h"
+#include "render.h"
 #include "rf_parse.h"
 #include "tap.h"
 
@@ -25,6 +27,22 @@ static void is_json(cJSON *j, const char *want, const char *what)
 	tap_is_str(got, want, "%s", what);
 	free(got);
 	cJSON_Delete(j);
+}
+
+/* The target rules the command layer sets for an API version. */
+static unsigned rules_of(enum dcre_api api)
+{
+	return api == DCRE_API_12 ? DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED
+	                          : DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS;
+}
+
+/* The compact scan-cache text of a board's devices. */
+static char *devices_text(const struct dcre_board *b)
+{
+	cJSON *r = dcre_render_board_record(b);
+	char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "devices"));
+	cJSON_Delete(r);
+	return text;
 }
 
 static void test_access(void)
@@ -110,12 +128,12 @@ static const char *power_text =
 static void test_sensors(void)
 {
 	cJSON *th = doc(thermal_text), *pw = doc(power_text);
-	cJSON *s = cJSON_CreateArray();
-	size_t dropped = rf_parse_sensors(th, pw, s);
-	char *text = cJSON_PrintUnformatted(s);
+	struct dcre_board s = {.index = -1, .backend = "redfish"};
+	size_t dropped = rf_parse_sensors(th, pw, &s);
+	char *text = devices_text(&s);
 
 	tap_is_int(dropped, 0, "nothing dropped");
-	tap_is_int(cJSON_GetArraySize(s), 11, "fans, temperatures, voltages, power supplies");
+	tap_is_int(s.n_devices, 11, "fans, temperatures, voltages, power supplies");
 	tap_ok(text && strstr(text, "{\"device_id\":\"0000\",\"device_info\":\"Fan 1\","
 	                            "\"device_type\":\"fan_speed\"}") != NULL,
 	       "first fan is 0000");
@@ -131,14 +149,13 @@ static void test_sensors(void)
 	                            "\"device_type\":\"power_supply\"}") != NULL,
 	       "then power supplies");
 	free(text);
-	cJSON_Delete(s);
+	dcre_board_clear(&s);
 
 	/* missing, null and absent arrays give no devices */
 	cJSON *nul = doc("{\"Fans\": null, \"Temperatures\": []}");
-	s = cJSON_CreateArray();
-	rf_parse_sensors(nul, NULL, s);
-	tap_is_int(cJSON_GetArraySize(s), 0, "null/empty arrays and no Power: no devices");
-	cJSON_Delete(s);
+	rf_parse_sensors(nul, NULL, &s);
+	tap_is_int(s.n_devices, 0, "null/empty arrays and no Power: no devices");
+	dcre_board_clear(&s);
 	cJSON_Delete(nul);
 
 	/* ids stop at 00ff */
@@ -151,14 +168,16 @@ static void test_sensors(void)
 		cJSON_AddStringToObject(e, "Name", name);
 		cJSON_AddItemToArray(temps, e);
 	}
-	s = cJSON_CreateArray();
-	dropped = rf_parse_sensors(many, NULL, s);
-	tap_is_int(cJSON_GetArraySize(s), 256, "256 sensors kept (0000-00ff)");
+	dropped = rf_parse_sensors(many, NULL, &s);
+	tap_is_int(s.n_devices, 256, "256 sensors kept (0000-00ff)");
 	tap_is_int(dropped, 44, "the rest is left out and counted");
+	cJSON *devs = cJSON_Parse(text = devices_text(&s));
+	free(text);
 	tap_is_str(
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(s, 255), "device_id")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(devs, 255), "device_id")),
 	    "00ff", "the last id is 00ff");
-	cJSON_Delete(s);
+	cJSON_Delete(devs);
+	dcre_board_clear(&s);
 	cJSON_Delete(many);
 	cJSON_Delete(th);
 	cJSON_Delete(pw);
@@ -167,11 +186,10 @@ static void test_sensors(void)
 static void test_entries(void)
 {
 	cJSON *th = doc(thermal_text);
-	cJSON *rec = cJSON_CreateObject();
-	cJSON *devs = cJSON_AddArrayToObject(rec, "devices");
+	struct dcre_board rec = {.index = -1, .backend = "redfish"};
 	bool in_power = true;
 
-	rf_parse_sensors(th, NULL, devs);
+	rf_parse_sensors(th, NULL, &rec);
 	tap_is_str(rf_parse_array_of("fan_speed", &in_power), "Fans", "fan_speed -> Fans");
 	tap_ok(!in_power, "Fans are in Thermal");
 	tap_is_str(rf_parse_array_of("power_supply", &in_power), "PowerSupplies",
@@ -179,32 +197,34 @@ static void test_entries(void)
 	tap_ok(in_power, "PowerSupplies are in Power");
 	tap_ok(rf_parse_array_of("led", &in_power) == NULL, "led is no sensor type");
 
-	const cJSON *d2 = cJSON_GetArrayItem(devs, 2), *d3 = cJSON_GetArrayItem(devs, 3);
-	tap_is_int(rf_parse_occurrence(rec, d2), 1, "first 'Sys Fan' is occurrence 1");
-	tap_is_int(rf_parse_occurrence(rec, d3), 2, "second 'Sys Fan' is occurrence 2");
+	const struct dcre_device *d2 = &rec.devices[2], *d3 = &rec.devices[3];
+	tap_is_int(rf_parse_occurrence(&rec, d2), 1, "first 'Sys Fan' is occurrence 1");
+	tap_is_int(rf_parse_occurrence(&rec, d3), 2, "second 'Sys Fan' is occurrence 2");
 	const cJSON *e = rf_parse_entry(th, "Fans", "Sys Fan", 2);
 	tap_ok(e && cJSON_GetObjectItem(e, "Reading")->valuedouble == 4200,
 	       "occurrence 2 reads the second entry");
 	tap_ok(rf_parse_entry(th, "Fans", "Sys Fan", 3) == NULL, "no third 'Sys Fan'");
 	tap_ok(rf_parse_entry(th, "Fans", "Old Fan", 1) != NULL, "entry by FanName");
 	tap_ok(rf_parse_entry(th, "Voltages", "P12V", 1) == NULL, "no Voltages in Thermal");
-	cJSON_Delete(rec);
+	dcre_board_clear(&rec);
 	cJSON_Delete(th);
 }
 
 static void reading_is(enum dcre_api api, const char *type, const cJSON *entry, const char *want)
 {
-	cJSON *out = NULL;
+	struct dcre_reading r = {0};
+	char *health = NULL;
 	struct dcre_msg why = {{0}};
-	enum dcre_err e = rf_parse_reading(api, type, entry, &out, &why);
+	enum dcre_err e = rf_parse_reading(rules_of(api), type, entry, &r, &health, &why);
 	if (want) {
 		tap_ok(e == DCRE_OK, "%s reading in %d (%s)", type, api, why.text);
-		is_json(out, want, "  answer");
+		is_json(e == DCRE_OK ? dcre_render_reading(api, &r) : NULL, want, "  answer");
 	} else {
 		tap_ok(e != DCRE_OK && why.text[0], "%s reading in %d fails: %s", type, api,
 		       why.text);
-		cJSON_Delete(out);
 	}
+	dcre_reading_clear(&r);
+	free(health);
 }
 
 static void test_readings(void)
@@ -252,7 +272,10 @@ static void test_readings(void)
 static void power_is(enum dcre_api api, const char *sys, const char *power, const char *want)
 {
 	cJSON *s = doc(sys), *p = power ? doc(power) : NULL;
-	is_json(rf_parse_power(api, s, p), want, want);
+	struct dcre_power pw = {0};
+	rf_parse_power(s, p, &pw);
+	is_json(dcre_render_power(api, &pw), want, want);
+	dcre_power_clear(&pw);
 	cJSON_Delete(s);
 	cJSON_Delete(p);
 }
@@ -334,7 +357,9 @@ static void test_asset(void)
 	cJSON *s = doc("{\"Manufacturer\": \"Example\", \"PartNumber\": \"PB\", \"Model\": \"M\", "
 	               "\"SerialNumber\": null}");
 	cJSON *m = doc("{\"Model\": \"BMC\", \"FirmwareVersion\": \"2.1\"}");
-	is_json(rf_parse_asset(c, s, m, "10.0.0.9"),
+	struct dcre_asset a = {0};
+	rf_parse_asset(c, s, m, "10.0.0.9", &a);
+	is_json(dcre_render_asset(&a),
 	        "{\"board_info\":{\"manufacturer\":\"Example\",\"part_number\":\"PB\","
 	        "\"product_name\":\"M\",\"serial_number\":\"\"},\"chassis_info\":{\"chassis_type\":"
 	        "\"RackMount\",\"part_number\":\"PC\",\"serial_number\":\"SC\"},\"product_info\":{"
@@ -342,6 +367,7 @@ static void test_asset(void)
 	        "\"product_name\":\"BMC\",\"serial_number\":\"unknown\",\"version\":\"2.1\"},"
 	        "\"redfish_ip\":\"10.0.0.9\"}",
 	        "asset mapping (null and missing give \"\")");
+	dcre_asset_clear(&a);
 	cJSON_Delete(c);
 	cJSON_Delete(s);
 	cJSON_Delete(m);
@@ -377,7 +403,7 @@ static void test_clean(void)
 
 	rf_parse_clean(d);
 	tap_is_str(rf_parse_str(d, "PowerState"), "o\xc3\xbfn\xc3\x80",
-	           "invalid UTF-8 read as ISO-8859-1 (dcre_convert_text)");
+	           "invalid UTF-8 read as ISO-8859-1 (dcre_text_clean)");
 	tap_is_str(rf_parse_str(d, "ok"), "\xc3\xa9t\xc3\xa9", "valid UTF-8 kept as it is");
 	tap_is_str(rf_parse_str(cJSON_GetArrayItem(rf_parse_get(d, "Fans"), 0), "Name"),
 	           "Fan\xc2\x80", "strings inside arrays cleaned");

@@ -32,10 +32,13 @@
 struct rf_server {
 	struct dcre_backend base;
 	const struct dcre_redfish_server *sv;
-	struct rf_http *http;   /* created on first use */
-	struct rf_links *links; /* discovery result, NULL until discovered */
-	cJSON *record;          /* board record, NULL until built */
-	bool stale;             /* a request of this operation answered 404 */
+	struct rf_http *http;      /* created on first use */
+	struct rf_links *links;    /* discovery result, NULL until discovered */
+	struct dcre_boards record; /* the board record (n 0 until built) */
+	/* text the answer of the last operation points at (a health, an LED
+	 * state the service passes through); freed when the next one starts */
+	char *answer_text;
+	bool stale; /* a request of this operation answered 404 */
 };
 
 static struct rf_server *server_of(struct dcre_backend *b)
@@ -59,8 +62,7 @@ static void forget(struct rf_server *s)
 {
 	rf_links_free(s->links);
 	s->links = NULL;
-	cJSON_Delete(s->record);
-	s->record = NULL;
+	dcre_boards_clear(&s->record);
 }
 
 static enum dcre_err discover(struct rf_server *s, struct dcre_msg *msg)
@@ -95,7 +97,7 @@ static enum dcre_err patch(struct rf_server *s, const char *path, const cJSON *b
 
 static enum dcre_err build_record(struct rf_server *s, struct dcre_msg *msg)
 {
-	cJSON *thermal = NULL, *power = NULL, *sensors = NULL;
+	cJSON *thermal = NULL, *power = NULL;
 	enum dcre_err e = DCRE_OK;
 	size_t dropped;
 
@@ -103,11 +105,9 @@ static enum dcre_err build_record(struct rf_server *s, struct dcre_msg *msg)
 		goto out;
 	if (s->links->power && (e = get(s, s->links->power, &power, NULL, msg)))
 		goto out;
-	sensors = cJSON_CreateArray();
-	dropped = rf_parse_sensors(thermal, power, sensors);
+	dropped = rf_parse_sensors(thermal, power, dcre_bridge_board(&s->base, &s->record));
 	if (dropped)
 		dcre_warn("%s: %zu sensors left out (device ids stop at 00ff)", label(s), dropped);
-	s->record = dcre_bridge_record(&s->base, sensors); /* consumes sensors */
 out:
 	cJSON_Delete(thermal);
 	cJSON_Delete(power);
@@ -117,7 +117,7 @@ out:
 static enum dcre_err ensure_record(struct rf_server *s, struct dcre_msg *msg)
 {
 	enum dcre_err e = ensure_links(s, msg);
-	if (e || s->record)
+	if (e || s->record.n)
 		return e;
 	return build_record(s, msg);
 }
@@ -126,19 +126,20 @@ static enum dcre_err ensure_record(struct rf_server *s, struct dcre_msg *msg)
 
 struct op_args {
 	const struct dcre_target *t;
-	const char *type;  /* read */
-	const char *state; /* led */
+	const char *type;      /* read */
+	enum dcre_led_set set; /* led */
 	enum dcre_power_action action;
 	enum dcre_boot_target target;
 };
 
-typedef enum dcre_err (*op_fn)(struct rf_server *s, const struct op_args *a, cJSON **out,
+/* out: the typed result of the operation (struct dcre_reading, ...). */
+typedef enum dcre_err (*op_fn)(struct rf_server *s, const struct op_args *a, void *out,
                                struct dcre_msg *msg);
 
 /* Discovery (lazy), then the operation; when a link found by an earlier
  * discovery answers 404, discover again and repeat the operation once
  * (redfish.md §4). */
-static enum dcre_err run(struct rf_server *s, op_fn fn, const struct op_args *a, cJSON **out,
+static enum dcre_err run(struct rf_server *s, op_fn fn, const struct op_args *a, void *out,
                          struct dcre_msg *msg)
 {
 	bool fresh = s->links == NULL;
@@ -165,12 +166,14 @@ static enum dcre_err run(struct rf_server *s, op_fn fn, const struct op_args *a,
  * again first (a live scan-all); extra_s and extra_requests widen the
  * bounds (power changes). */
 static enum dcre_err operate(struct rf_server *s, op_fn fn, const struct op_args *a, bool live,
-                             double extra_s, unsigned extra_requests, cJSON **out,
+                             double extra_s, unsigned extra_requests, void *out,
                              struct dcre_msg *msg)
 {
 	struct rf_http *h = http_of(s);
 	enum dcre_err e = DCRE_OK;
 
+	free(s->answer_text);
+	s->answer_text = NULL;
 	rf_http_op_begin(h, RF_OP_TIMEOUTS * s->sv->b.timeout + extra_s,
 	                 RF_OP_MAX_REQUESTS + extra_requests);
 	if (live)
@@ -181,11 +184,12 @@ static enum dcre_err operate(struct rf_server *s, op_fn fn, const struct op_args
 	return e;
 }
 
-static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, cJSON **out,
+static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, void *out,
                              struct dcre_msg *msg)
 {
 	const struct dcre_target *t = a->t;
-	const cJSON *dev, *entry;
+	const struct dcre_device *dev;
+	const cJSON *entry;
 	const char *array, *name, *path;
 	bool in_power = false;
 	cJSON *doc = NULL;
@@ -194,36 +198,35 @@ static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, cJSON
 
 	if (e)
 		return e;
-	dev = dcre_bridge_find_device(s->record, t);
-	if (!dev ||
-	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_type")), a->type) != 0)
+	dev = dcre_bridge_find_device(&s->record.v[0], t);
+	if (!dev || strcmp(dev->type, a->type) != 0)
 		return dcre_bridge_no_device(&s->base, t, a->type, msg);
 	array = rf_parse_array_of(a->type, &in_power);
 	if (!array)
 		return dcre_msg_set(msg, DCRE_EINVAL,
 		                    "Redfish board %s: a %s device has no reading", t->board_hex,
 		                    a->type);
-	if (t->api == DCRE_API_12 && strcmp(a->type, "power_supply") == 0)
+	if ((t->rules & DCRE_RULE_VALUE_REQUIRED) && strcmp(a->type, "power_supply") == 0)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Redfish board %s: a power_supply reading has no 1.2 API shape "
 		                    "(use the 1.3 API)",
 		                    t->board_hex);
 	path = in_power ? s->links->power : s->links->thermal;
-	name = cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_info"));
+	name = dev->info ? dev->info : "";
 	if (!path)
 		return dcre_msg_set(msg, DCRE_ENODEV, "%s: the board no longer has a %s resource",
 		                    label(s), in_power ? "Power" : "Thermal");
 	e = get(s, path, &doc, NULL, msg);
 	if (e)
 		goto out;
-	entry = rf_parse_entry(doc, array, name, rf_parse_occurrence(s->record, dev));
+	entry = rf_parse_entry(doc, array, name, rf_parse_occurrence(&s->record.v[0], dev));
 	if (!entry) {
 		e = dcre_msg_set(msg, DCRE_ENODEV, "%s: GET %s: %s has no entry '%s' for device %s",
 		                 label(s), path, array, name,
 		                 t->device_hex[0] ? t->device_hex : name);
 		goto out;
 	}
-	e = rf_parse_reading(t->api, a->type, entry, out, &why);
+	e = rf_parse_reading(t->rules, a->type, entry, out, &s->answer_text, &why);
 	if (e)
 		dcre_msg_set(msg, e, "%s: GET %s: %s", label(s), path, why.text);
 out:
@@ -231,7 +234,7 @@ out:
 	return e;
 }
 
-static enum dcre_err power_status(struct rf_server *s, enum dcre_api api, cJSON *sys, cJSON **out,
+static enum dcre_err power_status(struct rf_server *s, const cJSON *sys, struct dcre_power *out,
                                   struct dcre_msg *msg)
 {
 	cJSON *pw = NULL, *own = NULL;
@@ -241,14 +244,14 @@ static enum dcre_err power_status(struct rf_server *s, enum dcre_api api, cJSON 
 		goto out;
 	if (!sys && (e = get(s, s->links->system, &own, NULL, msg)))
 		goto out;
-	*out = rf_parse_power(api, sys ? sys : own, pw);
+	rf_parse_power(sys ? sys : own, pw, out);
 out:
 	cJSON_Delete(own);
 	cJSON_Delete(pw);
 	return e;
 }
 
-static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSON **out,
+static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, void *out,
                               struct dcre_msg *msg)
 {
 	static const char *const reset[] = {"On", "ForceOff", "ForceRestart"};
@@ -282,7 +285,7 @@ static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, cJSO
 			dcre_time_sleep(left < 1.0 ? left : 1.0);
 		}
 	}
-	e = power_status(s, a->t->api, sys, out, msg);
+	e = power_status(s, sys, out, msg);
 out:
 	if (posted)
 		s->stale = false; /* the reset was sent: never send it twice */
@@ -291,17 +294,18 @@ out:
 	return e;
 }
 
-static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, cJSON **out,
+static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, void *out,
                             struct dcre_msg *msg)
 {
+	struct dcre_led *led = out;
 	cJSON *ch = NULL, *body = NULL;
-	char *etag = NULL, *led = NULL;
+	char *etag = NULL;
 	enum dcre_err e = get(s, s->links->chassis, &ch, &etag, msg);
 
 	if (e)
 		goto out;
-	if (a->state && strcmp(a->state, "no_override") != 0) {
-		bool on = strcmp(a->state, "on") == 0;
+	if (a->set == DCRE_LED_ON || a->set == DCRE_LED_OFF) {
+		bool on = a->set == DCRE_LED_ON;
 		body = cJSON_CreateObject();
 		if (rf_parse_has_lia(ch))
 			cJSON_AddBoolToObject(body, "LocationIndicatorActive", on);
@@ -316,17 +320,30 @@ static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, cJSON 
 		if (e)
 			goto out;
 	}
-	led = rf_parse_led(ch);
-	*out = dcre_bridge_led(a->t->api, led);
+	/* the service's own IndicatorLED values pass through (redfish.md §5) */
+	s->answer_text = rf_parse_led(ch);
+	led->state = s->answer_text;
+	led->color_unknown = true; /* the 1.2 answer shows led_color "unknown" */
 out:
-	free(led);
 	free(etag);
 	cJSON_Delete(body);
 	cJSON_Delete(ch);
 	return e;
 }
 
-static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, cJSON **out,
+/* The API's name of a boot target; the service's other targets have none
+ * in the typed interface (DCRE_BOOT_UNKNOWN). */
+static enum dcre_boot_target boot_of(const char *target)
+{
+	static const char *const names[] = {"no_override", "hdd", "pxe"};
+
+	for (int i = DCRE_BOOT_NO_OVERRIDE; i <= DCRE_BOOT_PXE; i++)
+		if (target && strcmp(target, names[i]) == 0)
+			return (enum dcre_boot_target)i;
+	return DCRE_BOOT_UNKNOWN;
+}
+
+static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, void *out,
                              struct dcre_msg *msg)
 {
 	static const char *const values[] = {"None", "Hdd", "Pxe"};
@@ -336,6 +353,10 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, cJSON
 
 	if (e)
 		goto out;
+	if (a->target < DCRE_BOOT_GET || a->target > DCRE_BOOT_PXE) {
+		e = dcre_msg_set(msg, DCRE_EINVAL, "%s: no such boot target", label(s));
+		goto out;
+	}
 	if (a->target != DCRE_BOOT_GET) {
 		const cJSON *boot = rf_parse_get(sys, "Boot");
 		const char *value = values[a->target];
@@ -363,9 +384,7 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, cJSON
 		}
 	}
 	target = rf_parse_boot_target(sys);
-	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "target",
-	                      target ? cJSON_CreateString(target) : cJSON_CreateNull());
+	*(enum dcre_boot_target *)out = boot_of(target);
 out:
 	free(enabled);
 	free(target);
@@ -375,7 +394,7 @@ out:
 	return e;
 }
 
-static enum dcre_err op_asset(struct rf_server *s, const struct op_args *a, cJSON **out,
+static enum dcre_err op_asset(struct rf_server *s, const struct op_args *a, void *out,
                               struct dcre_msg *msg)
 {
 	cJSON *ch = NULL, *sys = NULL, *mgr = NULL;
@@ -386,7 +405,7 @@ static enum dcre_err op_asset(struct rf_server *s, const struct op_args *a, cJSO
 	    (e = get(s, s->links->system, &sys, NULL, msg)) ||
 	    (e = get(s, s->links->manager, &mgr, NULL, msg)))
 		goto out;
-	*out = rf_parse_asset(ch, sys, mgr, s->sv->b.address);
+	rf_parse_asset(ch, sys, mgr, s->sv->b.address, out);
 out:
 	cJSON_Delete(mgr);
 	cJSON_Delete(sys);
@@ -394,40 +413,54 @@ out:
 	return e;
 }
 
-static enum dcre_err op_record(struct rf_server *s, const struct op_args *a, cJSON **out,
+static void copy_strv(struct dcre_strv *to, const struct dcre_strv *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		dcre_strv_add(to, from->v[i]);
+}
+
+static enum dcre_err op_record(struct rf_server *s, const struct op_args *a, void *out,
                                struct dcre_msg *msg)
 {
 	enum dcre_err e = ensure_record(s, msg);
+	const struct dcre_board *r;
+	struct dcre_board *b;
 
 	(void)a;
 	if (e)
 		return e;
-	*out = cJSON_CreateArray();
-	cJSON_AddItemToArray(*out, cJSON_Duplicate(s->record, 1));
+	r = &s->record.v[0];
+	b = dcre_boards_add(out, r->id, r->backend);
+	b->index = r->index;
+	b->has_names = r->has_names;
+	copy_strv(&b->hostnames, &r->hostnames);
+	copy_strv(&b->ip_addresses, &r->ip_addresses);
+	for (size_t i = 0; i < r->n_devices; i++)
+		dcre_board_add_device(b, r->devices[i].id, r->devices[i].type, r->devices[i].info);
 	return DCRE_OK;
 }
 
 /* ---- the backend interface ---- */
 
-static enum dcre_err rf_version(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                                struct dcre_msg *msg)
+static enum dcre_err rf_version(struct dcre_backend *b, const struct dcre_target *t,
+                                char **firmware, struct dcre_msg *msg)
 {
 	(void)b;
 	(void)t;
 	(void)msg;
-	*out = cJSON_CreateObject();
-	cJSON_AddStringToObject(*out, "firmware_version", FIRMWARE_VERSION);
+	*firmware = dcre_xstrdup(FIRMWARE_VERSION);
 	return DCRE_OK;
 }
 
 static enum dcre_err rf_scan_board(struct dcre_backend *b, const struct dcre_target *t,
-                                   cJSON **boards, struct dcre_msg *msg)
+                                   struct dcre_boards *boards, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t};
 	return operate(server_of(b), op_record, &a, false, 0, 0, boards, msg);
 }
 
-static enum dcre_err rf_scan_all(struct dcre_backend *b, cJSON **boards, struct dcre_msg *msg)
+static enum dcre_err rf_scan_all(struct dcre_backend *b, struct dcre_boards *boards,
+                                 struct dcre_msg *msg)
 {
 	struct op_args a = {0};
 
@@ -436,14 +469,15 @@ static enum dcre_err rf_scan_all(struct dcre_backend *b, cJSON **boards, struct 
 }
 
 static enum dcre_err rf_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                             cJSON **out, struct dcre_msg *msg)
+                             struct dcre_reading *out, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .type = type};
 	return operate(server_of(b), op_read, &a, false, 0, 0, out, msg);
 }
 
 static enum dcre_err rf_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
-                              enum dcre_power_action action, cJSON **out, struct dcre_msg *msg)
+                              enum dcre_power_action action, struct dcre_power *out,
+                              struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .action = action};
 	const struct dcre_redfish_server *sv = server_of(b)->sv;
@@ -458,8 +492,8 @@ static enum dcre_err rf_power(struct dcre_backend *b, const struct dcre_target *
 	               (unsigned)(sv->b.power_wait + 1.0) + 2, out, msg);
 }
 
-static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
-                              struct dcre_msg *msg)
+static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *t,
+                              struct dcre_asset *out, struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t};
 
@@ -469,34 +503,46 @@ static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *
 }
 
 static enum dcre_err rf_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, cJSON **out, struct dcre_msg *msg)
+                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .target = target};
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system"))
 		return dcre_bridge_no_device(b, t, "system", msg);
-	return operate(server_of(b), op_boot, &a, false, 0, 0, out, msg);
+	return operate(server_of(b), op_boot, &a, false, 0, 0, now, msg);
 }
 
-static enum dcre_err rf_led(struct dcre_backend *b, const struct dcre_target *t, const char *state,
-                            cJSON **out, struct dcre_msg *msg)
+static enum dcre_err rf_led(struct dcre_backend *b, const struct dcre_target *t,
+                            enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg)
 {
-	struct op_args a = {.t = t, .state = state};
+	struct op_args a = {.t = t, .set = set};
 
 	if (!dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_LED, "led") &&
-	    !(t->api == DCRE_API_12 && dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system")))
+	    !((t->rules & DCRE_RULE_SYSTEM_LED) &&
+	      dcre_bridge_is_device(t, DCRE_BRIDGE_DEV_SYSTEM, "system")))
 		return dcre_bridge_no_device(b, t, "led", msg);
 	return operate(server_of(b), op_led, &a, false, 0, 0, out, msg);
 }
 
-static enum dcre_err rf_fan(struct dcre_backend *b, const struct dcre_target *t, const char *speed,
-                            cJSON **out, struct dcre_msg *msg)
+static enum dcre_err rf_fan(struct dcre_backend *b, const struct dcre_target *t,
+                            const struct dcre_fan_set *set, struct dcre_reading *out,
+                            struct dcre_msg *msg)
 {
-	if (speed)
+	if (set)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Setting of fan speed is not permitted for Redfish board %s",
 		                    t->board_hex);
 	return rf_read(b, t, "fan_speed", out, msg);
+}
+
+static enum dcre_err rf_host_info(struct dcre_backend *b, const struct dcre_target *t,
+                                  struct dcre_host_info *out, struct dcre_msg *msg)
+{
+	(void)t;
+	(void)msg;
+	dcre_bridge_host_info(b->bridge, out);
+	return DCRE_OK;
 }
 
 static void rf_free(struct dcre_backend *b)
@@ -504,6 +550,7 @@ static void rf_free(struct dcre_backend *b)
 	struct rf_server *s = server_of(b);
 
 	forget(s);
+	free(s->answer_text);
 	rf_http_free(s->http); /* logs out */
 	free(s);
 }
@@ -519,6 +566,7 @@ static const struct dcre_backend_ops rf_ops = {
     .boot_target = rf_boot_target,
     .led = rf_led,
     .fan = rf_fan,
+    .host_info = rf_host_info,
     .free = rf_free,
 };
 

@@ -10,21 +10,25 @@
 
 #include "alloc.h"
 #include "bridge.h"
+#include "text.h"
 
 #define RF_MAX_SENSOR_ID 0x00ff
 
 /* *slot (allocated with cJSON's allocator) made valid UTF-8. */
 static void clean_string(char **slot)
 {
-	cJSON *t = dcre_convert_text(*slot, strlen(*slot));
+	char *t = dcre_text_clean(*slot, strlen(*slot));
 
-	/* no NUL inside, so t is a string item whose text we can take over */
-	if (cJSON_IsString(t) && strcmp(t->valuestring, *slot) != 0) {
+	if (strcmp(t, *slot) != 0) {
+		size_t n = strlen(t) + 1;
+		char *c = cJSON_malloc(n);
+		if (!c)
+			abort(); /* only on OOM with cJSON's default hooks */
+		memcpy(c, t, n);
 		cJSON_free(*slot);
-		*slot = t->valuestring;
-		t->valuestring = NULL;
+		*slot = c;
 	}
-	cJSON_Delete(t);
+	free(t);
 }
 
 void rf_parse_clean(cJSON *doc)
@@ -155,7 +159,7 @@ static const char *entry_name(const cJSON *e)
 	return n ? n : "";
 }
 
-size_t rf_parse_sensors(const cJSON *thermal, const cJSON *power, cJSON *sensors)
+size_t rf_parse_sensors(const cJSON *thermal, const cJSON *power, struct dcre_board *board)
 {
 	unsigned next = 0;
 	size_t dropped = 0;
@@ -173,27 +177,23 @@ size_t rf_parse_sensors(const cJSON *thermal, const cJSON *power, cJSON *sensors
 				dropped++;
 				continue;
 			}
-			dcre_bridge_add_sensor(sensors, (uint16_t)next++, entry_name(e),
+			dcre_bridge_add_sensor(board, (uint16_t)next++, entry_name(e),
 			                       arrays[i].type);
 		}
 	}
 	return dropped;
 }
 
-int rf_parse_occurrence(const cJSON *record, const cJSON *device)
+int rf_parse_occurrence(const struct dcre_board *board, const struct dcre_device *device)
 {
-	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(device, "device_type"));
-	const char *info = cJSON_GetStringValue(cJSON_GetObjectItem(device, "device_info"));
-	const cJSON *d;
 	int n = 0;
 
-	if (!type || !info)
+	if (!device->type || !device->info)
 		return 0;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItem(record, "devices"))
-	{
-		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_type"));
-		const char *i = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_info"));
-		if (t && i && strcmp(t, type) == 0 && strcmp(i, info) == 0)
+	for (size_t k = 0; k < board->n_devices; k++) {
+		const struct dcre_device *d = &board->devices[k];
+		if (d->type && d->info && strcmp(d->type, device->type) == 0 &&
+		    strcmp(d->info, device->info) == 0)
 			n++;
 		if (d == device)
 			return n;
@@ -217,19 +217,33 @@ const cJSON *rf_parse_entry(const cJSON *res, const char *array, const char *nam
 	return NULL;
 }
 
-enum dcre_err rf_parse_reading(enum dcre_api api, const char *type, const cJSON *entry, cJSON **out,
-                               struct dcre_msg *why)
+/* The quantity of a sensor array's value. */
+static enum dcre_quantity quantity_of(const struct sensor_array *a)
+{
+	if (strcmp(a->type, "fan_speed") == 0)
+		return DCRE_Q_FAN_SPEED;
+	if (strcmp(a->type, "temperature") == 0)
+		return DCRE_Q_TEMPERATURE;
+	return DCRE_Q_VOLTAGE;
+}
+
+enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *entry,
+                               struct dcre_reading *out, char **health_text, struct dcre_msg *why)
 {
 	const struct sensor_array *a = array_of(type);
 	const cJSON *status = rf_parse_get(entry, "Status");
 	char *health = rf_parse_lower(rf_parse_str(status, "Health"));
 	char *state = NULL;
-	cJSON *states = NULL;
-	double value = 0;
 	enum dcre_err rc = DCRE_EINTERNAL;
 
+	*health_text = NULL;
 	if (!a) {
 		rc = dcre_msg_set(why, DCRE_EINVAL, "%s is not a readable device type", type);
+		goto out;
+	}
+	if (!a->value_key && (rules & DCRE_RULE_VALUE_REQUIRED)) {
+		rc = dcre_msg_set(why, DCRE_ENOTSUP,
+		                  "a %s reading has no 1.2 API shape (use the 1.3 API)", type);
 		goto out;
 	}
 	if (a->value_key) {
@@ -242,23 +256,29 @@ enum dcre_err rf_parse_reading(enum dcre_api api, const char *type, const cJSON 
 			                  v ? "not a number" : "missing or null");
 			goto out;
 		}
-		value = v->valuedouble;
-		if (!isfinite(value)) {
+		if (!isfinite(v->valuedouble)) {
 			rc = dcre_msg_set(why, DCRE_EPROTO, "'%s': %s is not finite",
 			                  entry_name(entry), a->value_key);
 			goto out;
 		}
+		dcre_num_set_double(&out->q[quantity_of(a)], v->valuedouble);
 	}
-	states = cJSON_CreateArray();
 	if (health && strcmp(health, "ok") != 0 && strcmp(health, "unknown") != 0) {
 		state = rf_parse_lower(rf_parse_str(status, "State"));
 		if (state)
-			cJSON_AddItemToArray(states, cJSON_CreateString(state));
+			dcre_strv_add(&out->states, state);
 	}
-	rc = dcre_bridge_reading(api, type, value, health ? health : "unknown", states, out, why);
-	states = NULL; /* consumed */
+	out->has_health = true;
+	out->health = "unknown";
+	if (health) {
+		/* Status.Health passes through lower-cased (redfish.md §5) */
+		*health_text = health;
+		out->health = health;
+		health = NULL;
+	}
+	out->name = dcre_text_clean(entry_name(entry), strlen(entry_name(entry)));
+	rc = DCRE_OK;
 out:
-	cJSON_Delete(states);
 	free(state);
 	free(health);
 	return rc;
@@ -266,37 +286,50 @@ out:
 
 /* ---- power, LED, boot, asset ---- */
 
-static int health_ok(const cJSON *obj)
+static enum dcre_tri health_ok(const cJSON *obj)
 {
 	const char *h = rf_parse_str(rf_parse_get(obj, "Status"), "Health");
 	if (!h)
-		return -1;
-	return strcasecmp(h, "OK") == 0;
+		return DCRE_TRI_UNKNOWN;
+	return DCRE_TRI(strcasecmp(h, "OK") == 0);
 }
 
-cJSON *rf_parse_power(enum dcre_api api, const cJSON *system, const cJSON *power)
+/* Copy s into buf[n], cut at a UTF-8 character boundary. */
+static void copy_utf8(char *buf, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+void rf_parse_power(const cJSON *system, const cJSON *power, struct dcre_power *out)
 {
 	const cJSON *pcs = rf_parse_get(power, "PowerControl");
 	const cJSON *pc = cJSON_IsArray(pcs) ? cJSON_GetArrayItem(pcs, 0) : NULL;
-	int power_ok = -1, over_current = -1;
-	double watts = -1;
 	char *state = rf_parse_lower(rf_parse_str(system, "PowerState"));
-	cJSON *r;
 
+	out->power_ok = DCRE_TRI_UNKNOWN;
+	out->over_current = DCRE_TRI_UNKNOWN;
+	out->input_power.kind = DCRE_NUM_UNKNOWN;
 	if (cJSON_IsObject(pc)) {
 		const cJSON *w = rf_parse_get(pc, "PowerConsumedWatts");
 		const cJSON *lim = rf_parse_get(rf_parse_get(pc, "PowerLimit"), "LimitInWatts");
 		bool have_w = cJSON_IsNumber(w) && isfinite(w->valuedouble) && w->valuedouble >= 0;
 
-		power_ok = health_ok(pc);
+		out->power_ok = health_ok(pc);
 		if (have_w)
-			watts = w->valuedouble;
+			dcre_num_set_double(&out->input_power, w->valuedouble);
 		if (have_w && cJSON_IsNumber(lim) && isfinite(lim->valuedouble))
-			over_current = w->valuedouble > lim->valuedouble;
+			out->over_current = DCRE_TRI(w->valuedouble > lim->valuedouble);
 	}
-	r = dcre_bridge_power_state(api, state ? state : "unknown", power_ok, over_current, watts);
+	copy_utf8(out->state, sizeof(out->state), state ? state : "unknown");
 	free(state);
-	return r;
 }
 
 bool rf_parse_has_lia(const cJSON *chassis)
@@ -333,11 +366,11 @@ char *rf_parse_boot_target(const cJSON *system)
 	return t;
 }
 
-cJSON *rf_parse_asset(const cJSON *chassis, const cJSON *system, const cJSON *manager,
-                      const char *ip)
+void rf_parse_asset(const cJSON *chassis, const cJSON *system, const cJSON *manager, const char *ip,
+                    struct dcre_asset *out)
 {
-	/* field order of dcre_bridge_asset (conversions.md §9) */
-	const char *const f[13] = {
+	/* field order of enum dcre_asset_field (conversions.md §9) */
+	const char *const f[DCRE_ASSET_COUNT] = {
 	    rf_parse_str(system, "Manufacturer"),     /* board_info.manufacturer */
 	    rf_parse_str(system, "PartNumber"),       /* board_info.part_number */
 	    rf_parse_str(system, "Model"),            /* board_info.product_name */
@@ -352,7 +385,10 @@ cJSON *rf_parse_asset(const cJSON *chassis, const cJSON *system, const cJSON *ma
 	    "unknown",                                /* product_info.serial_number */
 	    rf_parse_str(manager, "FirmwareVersion"), /* product_info.version */
 	};
-	return dcre_bridge_asset(f, "redfish_ip", ip);
+	for (int i = 0; i < DCRE_ASSET_COUNT; i++)
+		out->field[i] = f[i] ? dcre_text_clean(f[i], strlen(f[i])) : NULL;
+	out->address_key = "redfish_ip";
+	out->address = dcre_text_clean(ip, strlen(ip));
 }
 
 void rf_parse_error_text(const char *body, size_t len, char *buf, size_t n)

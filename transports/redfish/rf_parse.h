@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "convert.h"
 #include "err.h"
+#include "result.h"
 
 /* Make every string of doc (member names and string values, at any depth)
- * valid UTF-8 with dcre_convert_text, the cleaning PLC and IPMI text gets:
+ * valid UTF-8 with dcre_text_clean, the cleaning PLC and IPMI text gets:
  * valid UTF-8 is kept, anything else is read as ISO-8859-1. Run on every
  * document a Redfish service sends, before any of it reaches an answer. */
 void rf_parse_clean(cJSON *doc);
@@ -41,34 +41,37 @@ char *rf_parse_root_path(const cJSON *doc);
  * else <system_path>/Actions/ComputerSystem.Reset. Caller frees. */
 char *rf_parse_reset_target(const cJSON *system, const char *system_path);
 
-/* Append the sensor devices of a board record (redfish.md §4) to sensors:
+/* Add the sensor devices of a board record (redfish.md §4) to board:
  * Thermal.Fans, Thermal.Temperatures, Power.Voltages, Power.PowerSupplies,
  * ids 0000.. in this order; thermal and power may be NULL. Returns how many
  * entries were left out because the ids would pass 00ff. */
-size_t rf_parse_sensors(const cJSON *thermal, const cJSON *power, cJSON *sensors);
+size_t rf_parse_sensors(const cJSON *thermal, const cJSON *power, struct dcre_board *board);
 
 /* The Redfish array holding a sensor device type ("Fans", ...), and whether
  * it is in the Power resource (else Thermal). NULL for other types. */
 const char *rf_parse_array_of(const char *type, bool *in_power);
 
-/* The occurrence of device (a member of record's "devices") among the
- * record's devices with the same device_type and device_info: 1, 2, ... */
-int rf_parse_occurrence(const cJSON *record, const cJSON *device);
+/* The occurrence of device (one of board's devices) among the board's
+ * devices with the same type and info: 1, 2, ... */
+int rf_parse_occurrence(const struct dcre_board *board, const struct dcre_device *device);
 
 /* Entry number `occurrence` (1-based) among the entries of res[array] whose
  * name (Name, or FanName of old Thermal schemas) equals name; NULL if there
  * are fewer. Borrowed from res. */
 const cJSON *rf_parse_entry(const cJSON *res, const char *array, const char *name, int occurrence);
 
-/* The answer to a read of entry (type: temperature, fan_speed, voltage or
- * power_supply): value, health and states (redfish.md §5). On failure why
- * gets a short cause ("the reading is null"). Caller owns *out. */
-enum dcre_err rf_parse_reading(enum dcre_api api, const char *type, const cJSON *entry, cJSON **out,
-                               struct dcre_msg *why);
+/* The reading of entry (type: temperature, fan_speed, voltage or
+ * power_supply): value, health and states, the entry's name (redfish.md
+ * §5). rules: DCRE_RULE_VALUE_REQUIRED refuses power_supply. out->health
+ * may point at *health_text (Status.Health lower-cased, or NULL), which the
+ * caller frees once out is used. On failure why gets a short cause ("the
+ * reading is null"). */
+enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *entry,
+                               struct dcre_reading *out, char **health_text, struct dcre_msg *why);
 
-/* The power answer from the system and the power resource (NULL when the
- * board has none). Caller owns the result. */
-cJSON *rf_parse_power(enum dcre_api api, const cJSON *system, const cJSON *power);
+/* The power status from the system and the power resource (NULL when the
+ * board has none); unknown what they do not say. */
+void rf_parse_power(const cJSON *system, const cJSON *power, struct dcre_power *out);
 
 /* Does the chassis have LocationIndicatorActive (not null)? */
 bool rf_parse_has_lia(const cJSON *chassis);
@@ -81,9 +84,9 @@ char *rf_parse_led(const cJSON *chassis);
 char *rf_parse_boot_target(const cJSON *system);
 
 /* The asset answer (redfish.md §5) with redfish_ip = ip. Any resource may
- * be NULL (its fields are ""). Caller owns the result. */
-cJSON *rf_parse_asset(const cJSON *chassis, const cJSON *system, const cJSON *manager,
-                      const char *ip);
+ * be NULL (its fields are ""). */
+void rf_parse_asset(const cJSON *chassis, const cJSON *system, const cJSON *manager, const char *ip,
+                    struct dcre_asset *out);
 
 /* A short text for a Redfish error body: "<MessageId>: <Message>" of the
  * first @Message.ExtendedInfo entry, else error.code / error.message; "" when
