@@ -335,8 +335,7 @@ static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, str
 	return e;
 }
 
-static enum dcre_err cmd_scan_all(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                  cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(scan_all)
 {
 	cJSON *doc = NULL;
 	const char *want_rack = m->op == DCRE_OP_SCAN_RACK ? m->var[DCRE_VAR_RACK] : NULL;
@@ -415,8 +414,7 @@ static cJSON *cached_record(struct dcre_ctx *ctx, const struct dcre_target *t)
 	return found;
 }
 
-static enum dcre_err cmd_scan_board(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                    cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(scan_board)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -531,8 +529,7 @@ static enum dcre_err explain_silence(struct dcre_ctx *ctx, const struct dcre_bac
 	return e;
 }
 
-static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                 cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(version)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -549,8 +546,7 @@ static enum dcre_err cmd_version(struct dcre_ctx *ctx, const struct dcre_route_m
 	return e;
 }
 
-static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-                              struct dcre_msg *msg)
+DCRE_CMD(read)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -574,8 +570,7 @@ static enum dcre_err cmd_read(struct dcre_ctx *ctx, const struct dcre_route_matc
 	return e;
 }
 
-static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-                               struct dcre_msg *msg)
+DCRE_CMD(power)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -602,8 +597,7 @@ static enum dcre_err cmd_power(struct dcre_ctx *ctx, const struct dcre_route_mat
 	return explain_silence(ctx, b, &t, "power|vapor_rectifier|vapor_battery", e, msg);
 }
 
-static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-                               struct dcre_msg *msg)
+DCRE_CMD(asset)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -624,8 +618,7 @@ static enum dcre_err cmd_asset(struct dcre_ctx *ctx, const struct dcre_route_mat
 	return e;
 }
 
-static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                     cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(boot_target)
 {
 	static const char *const names[] = {"no_override", "hdd", "pxe"};
 	struct dcre_target t;
@@ -658,8 +651,7 @@ static enum dcre_err cmd_boot_target(struct dcre_ctx *ctx, const struct dcre_rou
 	return e;
 }
 
-static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                  cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(location)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -695,8 +687,7 @@ static enum dcre_err cmd_location(struct dcre_ctx *ctx, const struct dcre_route_
 	return DCRE_OK;
 }
 
-static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-                             struct dcre_msg *msg)
+DCRE_CMD(led)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -764,8 +755,7 @@ static enum dcre_err cmd_led(struct dcre_ctx *ctx, const struct dcre_route_match
 	return e;
 }
 
-static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
-                             struct dcre_msg *msg)
+DCRE_CMD(fan)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -798,8 +788,7 @@ static enum dcre_err cmd_fan(struct dcre_ctx *ctx, const struct dcre_route_match
 	return e;
 }
 
-static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route_match *m,
-                                   cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(host_info)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
@@ -824,8 +813,9 @@ static enum dcre_err cmd_host_info(struct dcre_ctx *ctx, const struct dcre_route
 	return e;
 }
 
-static enum dcre_err cmd_plc_config(struct dcre_ctx *ctx, cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(config_facts)
 {
+	(void)m;
 	if (!ctx->plc || ctx->cfg->plc.hardware_type != DCRE_HW_RPI_HAT ||
 	    !ctx->plc->ops->config_facts)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
@@ -839,46 +829,26 @@ static enum dcre_err cmd_plc_config(struct dcre_ctx *ctx, cJSON **out, struct dc
 	return e;
 }
 
+DCRE_CMD(test)
+{
+	(void)ctx, (void)m, (void)msg;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "status", "ok");
+	return DCRE_OK;
+}
+
+DCRE_CMD(service_version)
+{
+	(void)ctx, (void)m, (void)msg;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "version", "1.3");
+	return DCRE_OK;
+}
+
 enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
                                struct dcre_msg *msg)
 {
 	*out = NULL;
 	msg->text[0] = '\0';
-	switch (m->op) {
-	case DCRE_OP_TEST:
-		*out = cJSON_CreateObject();
-		cJSON_AddStringToObject(*out, "status", "ok");
-		return DCRE_OK;
-	case DCRE_OP_SERVICE_VERSION:
-		*out = cJSON_CreateObject();
-		cJSON_AddStringToObject(*out, "version", "1.3");
-		return DCRE_OK;
-	case DCRE_OP_PLC_CONFIG:
-		return cmd_plc_config(ctx, out, msg);
-	case DCRE_OP_VERSION:
-		return cmd_version(ctx, m, out, msg);
-	case DCRE_OP_SCAN:
-	case DCRE_OP_SCAN_FORCE:
-	case DCRE_OP_SCAN_RACK:
-		return cmd_scan_all(ctx, m, out, msg);
-	case DCRE_OP_SCAN_BOARD:
-		return cmd_scan_board(ctx, m, out, msg);
-	case DCRE_OP_READ:
-		return cmd_read(ctx, m, out, msg);
-	case DCRE_OP_POWER:
-		return cmd_power(ctx, m, out, msg);
-	case DCRE_OP_ASSET:
-		return cmd_asset(ctx, m, out, msg);
-	case DCRE_OP_BOOT_TARGET:
-		return cmd_boot_target(ctx, m, out, msg);
-	case DCRE_OP_LOCATION:
-		return cmd_location(ctx, m, out, msg);
-	case DCRE_OP_LED:
-		return cmd_led(ctx, m, out, msg);
-	case DCRE_OP_FAN:
-		return cmd_fan(ctx, m, out, msg);
-	case DCRE_OP_HOST_INFO:
-		return cmd_host_info(ctx, m, out, msg);
-	}
-	return dcre_msg_set(msg, DCRE_EINTERNAL, "Internal error: unknown operation");
+	return m->run(ctx, m, out, msg);
 }

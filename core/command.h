@@ -21,9 +21,29 @@ struct dcre_ctx {
 	size_t n_bridges;
 };
 
-/* Run the matched route. On success *out is the answer body (caller owns);
- * on failure msg says what failed (the caller answers 500). */
+/* Run the matched route (m->run). On success *out is the answer body
+ * (caller owns); on failure msg says what failed (the caller answers 500). */
 enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
                                struct dcre_msg *msg);
+
+/* The commands of the route table (core/route.c), one per operation; each
+ * is a dcre_route_run. */
+#define DCRE_CMD(name)                                                                             \
+	enum dcre_err dcre_cmd_##name(struct dcre_ctx *ctx, const struct dcre_route_match *m,      \
+	                              cJSON **out, struct dcre_msg *msg)
+DCRE_CMD(test);
+DCRE_CMD(service_version);
+DCRE_CMD(config_facts);
+DCRE_CMD(version);
+DCRE_CMD(scan_all);
+DCRE_CMD(scan_board);
+DCRE_CMD(read);
+DCRE_CMD(power);
+DCRE_CMD(asset);
+DCRE_CMD(boot_target);
+DCRE_CMD(location);
+DCRE_CMD(led);
+DCRE_CMD(fan);
+DCRE_CMD(host_info);
 
 #endif

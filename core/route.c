@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "route.h"
 
+#include "command.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,57 +15,84 @@ struct route {
 	enum dcre_api api;
 	unsigned methods;
 	enum dcre_op op;
+	dcre_route_run run;
+	enum dcre_route_effect effect;
 	const char *pattern; /* segments after "/", '{name}' = variable */
 };
+
+#define R DCRE_EFFECT_READ
+#define C DCRE_EFFECT_CHANGE
+#define P DCRE_EFFECT_CHANGE_UNLESS_STATUS
 
 /* Literal routes come before variable ones with the same segment count, so
  * /opendcre/1.3/scan/force is never a rack named "force". */
 static const struct route routes[] = {
-    {DCRE_API_12, GET | POST, DCRE_OP_TEST, "opendcre/1.2/test"},
-    {DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.2/plc_config"},
-    {DCRE_API_12, GET, DCRE_OP_VERSION, "opendcre/1.2/version/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_SCAN, "opendcre/1.2/scan"},
-    {DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.2/scan/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_READ, "opendcre/1.2/read/{type}/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{board}/{device}/{action}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, "opendcre/1.2/power/{type}/{board}/{device}/{action}"},
-    {DCRE_API_12, GET, DCRE_OP_ASSET, "opendcre/1.2/asset/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.2/boot_target/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.2/boot_target/{board}/{device}/{target}"},
-    {DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_LOCATION, "opendcre/1.2/location/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, "opendcre/1.2/led/{board}/{device}/{state}/{color}"},
-    {DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_FAN, "opendcre/1.2/fan/{board}/{device}/{speed}"},
+    {DCRE_API_12, GET | POST, DCRE_OP_TEST, dcre_cmd_test, R, "opendcre/1.2/test"},
+    {DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, R,
+     "opendcre/1.2/plc_config"},
+    {DCRE_API_12, GET, DCRE_OP_VERSION, dcre_cmd_version, R, "opendcre/1.2/version/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, R, "opendcre/1.2/scan"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, R, "opendcre/1.2/scan/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_READ, dcre_cmd_read, R, "opendcre/1.2/read/{type}/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P, "opendcre/1.2/power/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+     "opendcre/1.2/power/{board}/{device}/{action}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+     "opendcre/1.2/power/{type}/{board}/{device}/{action}"},
+    {DCRE_API_12, GET, DCRE_OP_ASSET, dcre_cmd_asset, R, "opendcre/1.2/asset/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, R,
+     "opendcre/1.2/boot_target/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, C,
+     "opendcre/1.2/boot_target/{board}/{device}/{target}"},
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, R, "opendcre/1.2/location/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+     "opendcre/1.2/location/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, R, "opendcre/1.2/led/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, C, "opendcre/1.2/led/{board}/{device}/{state}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, C,
+     "opendcre/1.2/led/{board}/{device}/{state}/{color}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, R, "opendcre/1.2/fan/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, C, "opendcre/1.2/fan/{board}/{device}/{speed}"},
 
-    {DCRE_API_13, GET | POST, DCRE_OP_TEST, "opendcre/1.3/test"},
-    {DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, "opendcre/version"},
-    {DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, "opendcre/1.3/plc_config"},
-    {DCRE_API_13, GET, DCRE_OP_VERSION, "opendcre/1.3/version/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN, "opendcre/1.3/scan"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, "opendcre/1.3/scan/force"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_RACK, "opendcre/1.3/scan/{rack}"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, "opendcre/1.3/scan/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_READ, "opendcre/1.3/read/{type}/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{rack}/{board}/{device}/{action}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, "opendcre/1.3/power/{type}/{rack}/{board}/{device}/{action}"},
-    {DCRE_API_13, GET, DCRE_OP_ASSET, "opendcre/1.3/asset/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, "opendcre/1.3/boot_target/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET,
+    {DCRE_API_13, GET | POST, DCRE_OP_TEST, dcre_cmd_test, R, "opendcre/1.3/test"},
+    {DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, dcre_cmd_service_version, R,
+     "opendcre/version"},
+    {DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, R,
+     "opendcre/1.3/plc_config"},
+    {DCRE_API_13, GET, DCRE_OP_VERSION, dcre_cmd_version, R, "opendcre/1.3/version/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, R, "opendcre/1.3/scan"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, dcre_cmd_scan_all, C, "opendcre/1.3/scan/force"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_RACK, dcre_cmd_scan_all, R, "opendcre/1.3/scan/{rack}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, R,
+     "opendcre/1.3/scan/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_READ, dcre_cmd_read, R,
+     "opendcre/1.3/read/{type}/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+     "opendcre/1.3/power/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+     "opendcre/1.3/power/{rack}/{board}/{device}/{action}"},
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+     "opendcre/1.3/power/{type}/{rack}/{board}/{device}/{action}"},
+    {DCRE_API_13, GET, DCRE_OP_ASSET, dcre_cmd_asset, R,
+     "opendcre/1.3/asset/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, R,
+     "opendcre/1.3/boot_target/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, C,
      "opendcre/1.3/boot_target/{rack}/{board}/{device}/{target}"},
-    {DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_LOCATION, "opendcre/1.3/location/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_LED, "opendcre/1.3/led/{rack}/{board}/{device}/{state}"},
-    {DCRE_API_13, GET, DCRE_OP_LED,
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+     "opendcre/1.3/location/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+     "opendcre/1.3/location/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, R, "opendcre/1.3/led/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, C,
+     "opendcre/1.3/led/{rack}/{board}/{device}/{state}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, C,
      "opendcre/1.3/led/{rack}/{board}/{device}/{state}/{color}/{blink}"},
-    {DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_FAN, "opendcre/1.3/fan/{rack}/{board}/{device}/{speed}"},
-    {DCRE_API_13, GET, DCRE_OP_HOST_INFO, "opendcre/1.3/host_info/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, R, "opendcre/1.3/fan/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, C,
+     "opendcre/1.3/fan/{rack}/{board}/{device}/{speed}"},
+    {DCRE_API_13, GET, DCRE_OP_HOST_INFO, dcre_cmd_host_info, R,
+     "opendcre/1.3/host_info/{rack}/{board}/{device}"},
 };
 
 static const char *const var_names[DCRE_VAR_COUNT] = {
@@ -172,6 +201,7 @@ bool dcre_route_info(size_t i, struct dcre_route_info *out)
 	*out = (struct dcre_route_info){.api = routes[i].api,
 	                                .op = routes[i].op,
 	                                .post = (routes[i].methods & POST) != 0,
+	                                .effect = routes[i].effect,
 	                                .pattern = routes[i].pattern};
 	return true;
 }
@@ -193,8 +223,12 @@ enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *m
 			continue;
 		m->api = r->api;
 		m->op = r->op;
+		m->run = r->run;
 		if (r->op == DCRE_OP_POWER)
 			power_vars(m);
+		m->changes = r->effect == DCRE_EFFECT_CHANGE ||
+		             (r->effect == DCRE_EFFECT_CHANGE_UNLESS_STATUS &&
+		              strcasecmp(m->var[DCRE_VAR_ACTION], "status") != 0);
 		snprintf(m->allow, sizeof(m->allow), "%s",
 		         (r->methods & POST) ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS");
 		if (strcmp(method, "OPTIONS") == 0)

@@ -3,9 +3,11 @@
 #ifndef DCRE_ROUTE_H
 #define DCRE_ROUTE_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
 #include "render.h"
 #include "url.h"
 
@@ -42,9 +44,27 @@ enum dcre_var {
 	DCRE_VAR_COUNT,
 };
 
+struct dcre_ctx;
+struct dcre_route_match;
+
+/* The command that serves a route (core/command.h). On success *out is the
+ * answer body (caller owns); on failure msg says what failed. */
+typedef enum dcre_err (*dcre_route_run)(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+                                        cJSON **out, struct dcre_msg *msg);
+
+/* Whether a route changes state: what is audited, and what a viewer may
+ * not do. */
+enum dcre_route_effect {
+	DCRE_EFFECT_READ,
+	DCRE_EFFECT_CHANGE,
+	DCRE_EFFECT_CHANGE_UNLESS_STATUS, /* power: every action but "status" */
+};
+
 struct dcre_route_match {
 	enum dcre_api api;
 	enum dcre_op op;
+	dcre_route_run run;
+	bool changes; /* the matched route changes state (resolved for power) */
 	/* borrowed from the path (or static); NULL = absent. For power routes
 	 * the old-style URLs of api.md §6.5 are already resolved: action is
 	 * always set ("status" by default) and board/device are the ids. */
@@ -73,7 +93,8 @@ int dcre_route_power_action(const char *s, bool any_case);
 struct dcre_route_info {
 	enum dcre_api api;
 	enum dcre_op op;
-	bool post;           /* POST too; every route takes GET, HEAD and OPTIONS */
+	bool post; /* POST too; every route takes GET, HEAD and OPTIONS */
+	enum dcre_route_effect effect;
 	const char *pattern; /* "opendcre/1.3/scan/{rack}": segments, '{name}' a variable; static */
 };
 

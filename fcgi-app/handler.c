@@ -123,29 +123,10 @@ static void reject_request_line(FCGX_Request *req, const char *line)
 
 /* ---- audit log: one line per state-changing request ---------------------
  * The web server authenticates; the service trusts REMOTE_USER because its
- * socket is private. Every power action other than status, LED set, fan set,
- * boot target set and forced scan is logged at info level with the user, the
+ * socket is private. Every request of a route that changes state (the route
+ * table's effect: power actions other than status, LED set, fan set, boot
+ * target set and forced scan) is logged at info level with the user, the
  * route, the target and the outcome. */
-
-/* Whether the matched route changes state (the route layer has resolved
- * old-style power URLs already). */
-static bool audit_wanted(const struct dcre_route_match *m)
-{
-	switch (m->op) {
-	case DCRE_OP_SCAN_FORCE:
-		return true;
-	case DCRE_OP_LED:
-		return m->var[DCRE_VAR_STATE] != NULL;
-	case DCRE_OP_FAN:
-		return m->var[DCRE_VAR_SPEED] != NULL;
-	case DCRE_OP_BOOT_TARGET:
-		return m->var[DCRE_VAR_TARGET] != NULL;
-	case DCRE_OP_POWER:
-		return strcasecmp(m->var[DCRE_VAR_ACTION], "status") != 0;
-	default:
-		return false;
-	}
-}
 
 /* Copy src into dst (size cap) for a log line: control bytes, non-ASCII
  * bytes, backslashes and (unless keep_space) spaces become \xNN; a text
@@ -192,7 +173,7 @@ static const char *audit_id(char *dst, size_t cap, const char *text, int digits)
 static void audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
                   const char *uri, enum dcre_err e, const struct dcre_msg *msg)
 {
-	if (!audit_wanted(m))
+	if (!m->changes)
 		return;
 
 	char user[256], meth[64], route[1024], board[128], device[128], outcome[DCRE_MSG_MAX + 16];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Route table: every route of both API versions, literal-over-variable,
  * segment counts, methods (api.md §2.3, §2.4, §5). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,8 +51,74 @@ static void check_result(const char *target, const char *method, enum dcre_route
 	tap_is_int(route(target, method, &m), want, "%s %s -> %d", method, target, want);
 }
 
+/* Whether the route changes state (audit; what a viewer may not do). */
+static void check_changes(const char *target, bool want)
+{
+	struct dcre_path p;
+	struct dcre_msg why;
+	struct dcre_route_match m;
+
+	dcre_url_normalise(target, false, &p, &why);
+	enum dcre_route_result r = dcre_route_match(&p, "GET", &m);
+	tap_ok(r == DCRE_ROUTE_OK && m.changes == want && m.run != NULL, "%s: %s", target,
+	       want ? "changes state" : "reads only");
+	dcre_path_free(&p);
+}
+
+static void check_effects(void)
+{
+	static const char *const changing[] = {
+	    "/opendcre/1.2/power/1/1/on",
+	    "/opendcre/1.2/power/1/1/OFF",
+	    "/opendcre/1.2/power/power/1/1/cycle",
+	    "/opendcre/1.2/power/on/1/1",
+	    "/opendcre/1.2/power/on/1",
+	    "/opendcre/1.2/boot_target/1/1/pxe",
+	    "/opendcre/1.2/led/1/1/on",
+	    "/opendcre/1.2/led/1/1/on/ff0000",
+	    "/opendcre/1.2/fan/1/1/100",
+	    "/opendcre/1.3/scan/force",
+	    "/opendcre/1.3/power/r/1/1/on",
+	    "/opendcre/1.3/power/power/r/1/1/off",
+	    "/opendcre/1.3/power/cycle/1/1",
+	    "/opendcre/1.3/boot_target/r/1/1/hdd",
+	    "/opendcre/1.3/led/r/1/1/off",
+	    "/opendcre/1.3/led/r/1/1/on/ff0000/blink",
+	    "/opendcre/1.3/fan/r/1/1/2000",
+	};
+	static const char *const reading[] = {
+	    "/opendcre/1.2/test",
+	    "/opendcre/1.2/scan",
+	    "/opendcre/1.2/read/thermistor/1/1",
+	    "/opendcre/1.2/power/1/1",
+	    "/opendcre/1.2/power/1/1/status",
+	    "/opendcre/1.2/power/STATUS/1/1",
+	    "/opendcre/1.2/asset/1/1",
+	    "/opendcre/1.2/boot_target/1/1",
+	    "/opendcre/1.2/location/1/1",
+	    "/opendcre/1.2/led/1/1",
+	    "/opendcre/1.2/fan/1/1",
+	    "/opendcre/1.2/plc_config",
+	    "/opendcre/1.2/version/1",
+	    "/opendcre/version",
+	    "/opendcre/1.3/scan",
+	    "/opendcre/1.3/scan/r",
+	    "/opendcre/1.3/scan/r/1",
+	    "/opendcre/1.3/power/r/1/1",
+	    "/opendcre/1.3/power/r/1/1/status",
+	    "/opendcre/1.3/led/r/1/1",
+	    "/opendcre/1.3/fan/r/1/1",
+	    "/opendcre/1.3/host_info/r/1/1",
+	};
+	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
+		check_changes(changing[i], true);
+	for (size_t i = 0; i < sizeof(reading) / sizeof(reading[0]); i++)
+		check_changes(reading[i], false);
+}
+
 int main(void)
 {
+	check_effects();
 	/* every 1.2 route */
 	check_op("/opendcre/1.2/test", DCRE_API_12, DCRE_OP_TEST);
 	check_op("/opendcre/1.2/plc_config", DCRE_API_12, DCRE_OP_PLC_CONFIG);
