@@ -95,7 +95,7 @@ struct dcre_backend_ops {
 	                       struct dcre_asset *out, struct dcre_msg *msg);
 	/* target DCRE_BOOT_GET reads; *now: the target afterwards. */
 	enum dcre_err (*boot_target)(struct dcre_backend *b, const struct dcre_target *t,
-	                             enum dcre_boot_target target, enum dcre_boot_target *now,
+	                             enum dcre_boot_target target, struct dcre_boot *now,
 	                             struct dcre_msg *msg);
 	enum dcre_err (*led)(struct dcre_backend *b, const struct dcre_target *t,
 	                     enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg);

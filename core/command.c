@@ -643,11 +643,12 @@ DCRE_CMD(boot_target)
 	}
 	if (!b->ops->boot_target)
 		return unsupported("boot_target", b, &t, msg);
-	enum dcre_boot_target now = DCRE_BOOT_UNKNOWN;
+	struct dcre_boot now = {.target = DCRE_BOOT_UNKNOWN};
 	e = explain_silence(ctx, b, &t, "system", b->ops->boot_target(b, &t, target, &now, msg),
 	                    msg);
 	if (!e)
-		*out = dcre_render_boot_target(now);
+		*out = dcre_render_boot_target(&now);
+	dcre_boot_clear(&now);
 	return e;
 }
 
@@ -715,6 +716,7 @@ DCRE_CMD(led)
 		e = explain_silence(ctx, b, &t, "led", b->ops->led(b, &t, set, &l, msg), msg);
 		if (!e)
 			*out = dcre_render_led(m->api, &l);
+		dcre_led_clear(&l);
 		return e;
 	}
 

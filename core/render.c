@@ -186,13 +186,15 @@ cJSON *dcre_render_asset(const struct dcre_asset *a)
 	return o;
 }
 
-cJSON *dcre_render_boot_target(enum dcre_boot_target t)
+cJSON *dcre_render_boot_target(const struct dcre_boot *b)
 {
 	static const char *const names[] = {"no_override", "hdd", "pxe"};
 	cJSON *o = cJSON_CreateObject();
 
-	if (t >= DCRE_BOOT_NO_OVERRIDE && t <= DCRE_BOOT_PXE)
-		put_str(o, "target", names[t]);
+	if (b->target >= DCRE_BOOT_NO_OVERRIDE && b->target <= DCRE_BOOT_PXE)
+		put_str(o, "target", names[b->target]);
+	else if (b->target == DCRE_BOOT_OTHER && b->other)
+		put_str(o, "target", b->other);
 	else
 		put(o, "target", cJSON_CreateNull());
 	return o;

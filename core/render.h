@@ -27,7 +27,7 @@ cJSON *dcre_render_version(enum dcre_api api, const char *firmware);
 cJSON *dcre_render_reading(enum dcre_api api, const struct dcre_reading *r);
 cJSON *dcre_render_power(enum dcre_api api, const struct dcre_power *p);
 cJSON *dcre_render_asset(const struct dcre_asset *a);
-cJSON *dcre_render_boot_target(enum dcre_boot_target t);
+cJSON *dcre_render_boot_target(const struct dcre_boot *b);
 cJSON *dcre_render_led(enum dcre_api api, const struct dcre_led *l);
 cJSON *dcre_render_chamber_led(const struct dcre_chamber_led *c);
 cJSON *dcre_render_host_info(const struct dcre_host_info *h);

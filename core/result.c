@@ -47,6 +47,7 @@ void dcre_reading_clear(struct dcre_reading *r)
 	for (int i = 0; i < DCRE_Q_COUNT; i++)
 		dcre_num_clear(&r->q[i]);
 	dcre_strv_clear(&r->states);
+	free(r->health);
 	free(r->name);
 	memset(r, 0, sizeof(*r));
 }
@@ -60,6 +61,18 @@ void dcre_power_clear(struct dcre_power *p)
 	free(p->pmbus_raw);
 	free(p->battery_status);
 	memset(p, 0, sizeof(*p));
+}
+
+void dcre_boot_clear(struct dcre_boot *b)
+{
+	free(b->other);
+	memset(b, 0, sizeof(*b));
+}
+
+void dcre_led_clear(struct dcre_led *l)
+{
+	free(l->state);
+	memset(l, 0, sizeof(*l));
 }
 
 void dcre_asset_clear(struct dcre_asset *a)

@@ -69,7 +69,7 @@ struct dcre_reading {
 	const char *fan_mode; /* "auto" or NULL; static */
 	/* Health and states, where the transport has them (IPMI, Redfish). */
 	bool has_health;
-	const char *health; /* "ok", "warning", "critical", "unknown"; static */
+	char *health; /* "ok", "warning", "critical", "unknown", or a service's own; owned */
 	struct dcre_strv states;
 	char *name; /* the board's name for the sensor, or NULL */
 };
@@ -127,12 +127,21 @@ enum dcre_boot_target {
 	DCRE_BOOT_HDD = 1,
 	DCRE_BOOT_PXE = 2,
 	DCRE_BOOT_UNKNOWN = 3, /* in answers: the device did not say */
+	DCRE_BOOT_OTHER = 4,   /* in answers: a target of the device's own (text) */
 };
 
+/* A boot target in an answer. */
+struct dcre_boot {
+	enum dcre_boot_target target;
+	char *other; /* DCRE_BOOT_OTHER: the device's name for it, lower-cased; owned */
+};
+void dcre_boot_clear(struct dcre_boot *b);
+
 struct dcre_led {
-	const char *state;  /* "on", "off", ...; static */
+	char *state;        /* "on", "off", or a service's own state; owned */
 	bool color_unknown; /* the board has a colour it cannot report */
 };
+void dcre_led_clear(struct dcre_led *l);
 
 /* A chamber LED's answer, as texts. */
 struct dcre_chamber_led {

@@ -594,7 +594,7 @@ static void boot_is(const char *payload, size_t len, const char *want)
 	struct dcre_msg why = {{0}};
 	enum dcre_boot_target target = DCRE_BOOT_GET; /* must be set */
 	enum dcre_err rc = plc_convert_boot_target(payload, len, &target, &why);
-	cJSON *obj = dcre_render_boot_target(target);
+	cJSON *obj = dcre_render_boot_target(&(struct dcre_boot){.target = target});
 	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "target"));
 
 	if (want)

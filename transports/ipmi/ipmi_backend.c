@@ -143,7 +143,7 @@ static enum dcre_err fill_reading(const char *type, const struct ipmi_repo_senso
 		dcre_num_set_double(&out->q[quantities[i].q], rd->value);
 	}
 	out->has_health = true;
-	out->health = rd->states.health;
+	out->health = dcre_xstrdup(rd->states.health);
 	for (size_t i = 0; i < rd->states.n; i++)
 		dcre_strv_add(&out->states, rd->states.text[i]);
 	out->name = dcre_text_clean(sn->name, strlen(sn->name));
@@ -272,13 +272,13 @@ static enum dcre_err do_led(struct dcre_backend *b, const struct dcre_target *t,
 	e = ipmi_chassis_status(&m->sess, &st, msg);
 	if (e)
 		return e;
-	out->state = st.identify ? "on" : "off";
+	out->state = dcre_xstrdup(st.identify ? "on" : "off");
 	out->color_unknown = true; /* the 1.2 answer shows led_color "unknown" */
 	return DCRE_OK;
 }
 
 static enum dcre_err do_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    enum dcre_boot_target target, struct dcre_boot *now,
                                     struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);
@@ -291,7 +291,7 @@ static enum dcre_err do_boot_target(struct dcre_backend *b, const struct dcre_ta
 		if (e)
 			return e;
 	}
-	return ipmi_chassis_boot_get(&m->sess, now, msg);
+	return ipmi_chassis_boot_get(&m->sess, &now->target, msg);
 }
 
 static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *t,
@@ -379,7 +379,7 @@ static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t,
 }
 
 static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    enum dcre_boot_target target, struct dcre_boot *now,
                                     struct dcre_msg *msg)
 {
 	struct ipmi_bmc *m = bmc_of(b);

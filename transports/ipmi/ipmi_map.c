@@ -246,6 +246,7 @@ void ipmi_map_boot_flags(enum dcre_boot_target target, uint8_t data[5])
 	case DCRE_BOOT_NO_OVERRIDE:
 	case DCRE_BOOT_GET:
 	case DCRE_BOOT_UNKNOWN:
+	case DCRE_BOOT_OTHER:
 		break;
 	}
 }

@@ -321,7 +321,7 @@ static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target 
 }
 
 static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                     enum dcre_boot_target target, enum dcre_boot_target *now,
+                                     enum dcre_boot_target target, struct dcre_boot *now,
                                      struct dcre_msg *msg)
 {
 	static const char *const data[] = {"B0", "B1", "B2"};
@@ -335,7 +335,7 @@ static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_t
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
 		return e;
-	e = plc_convert_boot_target((const char *)ans.data, ans.len, now, msg);
+	e = plc_convert_boot_target((const char *)ans.data, ans.len, &now->target, msg);
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
@@ -394,7 +394,7 @@ static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t
 		e = write_and_read(bus, t, &c, "led", &r, msg);
 	}
 	if (!e) {
-		out->state = r.led == DCRE_TRI_YES ? "on" : "off";
+		out->state = dcre_xstrdup(r.led == DCRE_TRI_YES ? "on" : "off");
 		out->color_unknown = false;
 	}
 	dcre_reading_clear(&r);

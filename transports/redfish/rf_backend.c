@@ -35,10 +35,7 @@ struct rf_server {
 	struct rf_http *http;      /* created on first use */
 	struct rf_links *links;    /* discovery result, NULL until discovered */
 	struct dcre_boards record; /* the board record (n 0 until built) */
-	/* text the answer of the last operation points at (a health, an LED
-	 * state the service passes through); freed when the next one starts */
-	char *answer_text;
-	bool stale; /* a request of this operation answered 404 */
+	bool stale;                /* a request of this operation answered 404 */
 };
 
 static struct rf_server *server_of(struct dcre_backend *b)
@@ -172,8 +169,6 @@ static enum dcre_err operate(struct rf_server *s, op_fn fn, const struct op_args
 	struct rf_http *h = http_of(s);
 	enum dcre_err e = DCRE_OK;
 
-	free(s->answer_text);
-	s->answer_text = NULL;
 	rf_http_op_begin(h, RF_OP_TIMEOUTS * s->sv->b.timeout + extra_s,
 	                 RF_OP_MAX_REQUESTS + extra_requests);
 	if (live)
@@ -226,7 +221,7 @@ static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, void 
 		                 t->device_hex[0] ? t->device_hex : name);
 		goto out;
 	}
-	e = rf_parse_reading(t->rules, a->type, entry, out, &s->answer_text, &why);
+	e = rf_parse_reading(t->rules, a->type, entry, out, &why);
 	if (e)
 		dcre_msg_set(msg, e, "%s: GET %s: %s", label(s), path, why.text);
 out:
@@ -321,8 +316,7 @@ static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, void *
 			goto out;
 	}
 	/* the service's own IndicatorLED values pass through (redfish.md §5) */
-	s->answer_text = rf_parse_led(ch);
-	led->state = s->answer_text;
+	led->state = rf_parse_led(ch);
 	led->color_unknown = true; /* the 1.2 answer shows led_color "unknown" */
 out:
 	free(etag);
@@ -331,8 +325,8 @@ out:
 	return e;
 }
 
-/* The API's name of a boot target; the service's other targets have none
- * in the typed interface (DCRE_BOOT_UNKNOWN). */
+/* The API's name of a boot target; DCRE_BOOT_UNKNOWN for the service's
+ * other targets. */
 static enum dcre_boot_target boot_of(const char *target)
 {
 	static const char *const names[] = {"no_override", "hdd", "pxe"};
@@ -384,7 +378,14 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, void 
 		}
 	}
 	target = rf_parse_boot_target(sys);
-	*(enum dcre_boot_target *)out = boot_of(target);
+	struct dcre_boot *now = out;
+	now->target = boot_of(target);
+	if (now->target == DCRE_BOOT_UNKNOWN && target) {
+		/* the service's other targets pass through lower-cased (redfish.md §5) */
+		now->target = DCRE_BOOT_OTHER;
+		now->other = target;
+		target = NULL;
+	}
 out:
 	free(enabled);
 	free(target);
@@ -503,7 +504,7 @@ static enum dcre_err rf_asset(struct dcre_backend *b, const struct dcre_target *
 }
 
 static enum dcre_err rf_boot_target(struct dcre_backend *b, const struct dcre_target *t,
-                                    enum dcre_boot_target target, enum dcre_boot_target *now,
+                                    enum dcre_boot_target target, struct dcre_boot *now,
                                     struct dcre_msg *msg)
 {
 	struct op_args a = {.t = t, .target = target};
@@ -550,7 +551,6 @@ static void rf_free(struct dcre_backend *b)
 	struct rf_server *s = server_of(b);
 
 	forget(s);
-	free(s->answer_text);
 	rf_http_free(s->http); /* logs out */
 	free(s);
 }

@@ -228,7 +228,7 @@ static enum dcre_quantity quantity_of(const struct sensor_array *a)
 }
 
 enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *entry,
-                               struct dcre_reading *out, char **health_text, struct dcre_msg *why)
+                               struct dcre_reading *out, struct dcre_msg *why)
 {
 	const struct sensor_array *a = array_of(type);
 	const cJSON *status = rf_parse_get(entry, "Status");
@@ -236,7 +236,6 @@ enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *en
 	char *state = NULL;
 	enum dcre_err rc = DCRE_EINTERNAL;
 
-	*health_text = NULL;
 	if (!a) {
 		rc = dcre_msg_set(why, DCRE_EINVAL, "%s is not a readable device type", type);
 		goto out;
@@ -269,13 +268,9 @@ enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *en
 			dcre_strv_add(&out->states, state);
 	}
 	out->has_health = true;
-	out->health = "unknown";
-	if (health) {
-		/* Status.Health passes through lower-cased (redfish.md §5) */
-		*health_text = health;
-		out->health = health;
-		health = NULL;
-	}
+	/* Status.Health passes through lower-cased (redfish.md §5) */
+	out->health = health ? health : dcre_xstrdup("unknown");
+	health = NULL;
 	out->name = dcre_text_clean(entry_name(entry), strlen(entry_name(entry)));
 	rc = DCRE_OK;
 out:

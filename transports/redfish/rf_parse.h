@@ -63,11 +63,10 @@ const cJSON *rf_parse_entry(const cJSON *res, const char *array, const char *nam
 /* The reading of entry (type: temperature, fan_speed, voltage or
  * power_supply): value, health and states, the entry's name (redfish.md
  * §5). rules: DCRE_RULE_VALUE_REQUIRED refuses power_supply. out->health
- * may point at *health_text (Status.Health lower-cased, or NULL), which the
- * caller frees once out is used. On failure why gets a short cause ("the
- * reading is null"). */
+ * is Status.Health lower-cased, or "unknown". On failure why gets a short
+ * cause ("the reading is null"). */
 enum dcre_err rf_parse_reading(unsigned rules, const char *type, const cJSON *entry,
-                               struct dcre_reading *out, char **health_text, struct dcre_msg *why);
+                               struct dcre_reading *out, struct dcre_msg *why);
 
 /* The power status from the system and the power resource (NULL when the
  * board has none); unknown what they do not say. */
