@@ -15,7 +15,8 @@ device, so another device's reading is recognisable) while a further client poll
 * the lock file is deleted mid-run (and a worker replaced, so a fresh process
   opens the path);
 * the lock file is replaced by a symbolic link mid-run;
-* another process holds the bus lock.
+* another process holds the bus lock;
+* a symbolic link or a FIFO at plc.lockfile at start-up.
 
 Every answer must be the right device's reading (200) or a JSON error, no
 request may take longer than the bound derived from the configuration (the
@@ -24,9 +25,11 @@ formula of transports/plc/plc_backend.c), and /test keeps answering.
 
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -326,6 +329,39 @@ def after_held(h, load):
     R.check('lock held elsewhere: reads fail naming the lock wait', timed_out)
 
 
+def startup_refusals():
+    """A symbolic link or a FIFO at plc.lockfile: start-up fails naming it (never follows
+    the link, never truncates its target, never hangs on the FIFO)."""
+    outside = tempfile.mkdtemp(prefix='opendcre-hostile-target-')
+    for kind, expect in (('symlink', 'symbolic link'), ('fifo', 'not a regular file')):
+        def plant(h, kind=kind):
+            if kind == 'symlink':
+                h.target = os.path.join(outside, 'precious.txt')   # outlives the run dir
+                with open(h.target, 'w') as f:
+                    f.write('precious data\n')
+                os.symlink(h.target, h.lockfile)
+            else:
+                os.mkfifo(h.lockfile)
+        h = Hostile('concurrency.json', workers=1, name='hostile', pre_start=plant,
+                    start_nginx=False)
+
+        def refused(h=h, expect=expect, kind=kind):
+            t0 = time.monotonic()
+            try:
+                h.start()
+            except H.HarnessError as e:
+                assert expect in str(e), 'start-up error does not name the cause: %s' % e
+            else:
+                h.stop()
+                raise AssertionError('the service started with a %s at plc.lockfile' % kind)
+            assert time.monotonic() - t0 < 15, 'start-up took %.1f s' % (time.monotonic() - t0)
+            if kind == 'symlink':
+                with open(h.target) as f:
+                    assert f.read() == 'precious data\n', 'the link target was changed'
+        R.check('start-up with a %s at plc.lockfile: refused, naming it' % kind, refused)
+    shutil.rmtree(outside, ignore_errors=True)
+
+
 def main():
     H.require_tools()
     only = sys.argv[1:]
@@ -346,6 +382,8 @@ def main():
     if want('symlink'):
         scenario('lock symlink', 'anon', 6 + BOUND, action=lock_symlink, workers_may_change=1,
                  after=after_symlink)
+    if want('startup'):
+        startup_refusals()
     if want('held'):
         scenario('lock held', 'good', 2, action=lock_held, need_right=True, after=after_held)
     R.finish()
