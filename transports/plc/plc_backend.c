@@ -108,8 +108,11 @@ static enum dcre_err modem_wake(struct plc_bus *bus, struct dcre_msg *msg)
 
 static void unlock_serial(struct plc_bus *bus)
 {
-	if (bus->serial_locked && bus->fd >= 0)
-		flock(bus->fd, LOCK_UN);
+	if (bus->serial_locked && bus->fd >= 0 && flock(bus->fd, LOCK_UN) < 0) {
+		dcre_warn("PLC bus: cannot unlock the serial line %s: %s; closing it",
+		          bus->cfg->device, strerror(errno));
+		close_serial(bus); /* closing drops the lock */
+	}
 	bus->serial_locked = false;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,9 +30,10 @@ static void on_lock_timer(int sig)
 	lock_timer_fired = 1;
 }
 
-/* One per process (timers are not inherited across fork). */
+/* One per thread that waits (timers are not inherited across fork, and the
+ * signal is directed at the thread that created the timer). */
 static timer_t lock_timer;
-static pid_t lock_timer_pid;
+static pid_t lock_timer_pid, lock_timer_tid;
 
 static int lock_signal(void)
 {
@@ -40,13 +42,16 @@ static int lock_signal(void)
 
 static bool timer_ready(void)
 {
-	pid_t pid = getpid();
+	pid_t pid = getpid(), tid = gettid();
 	struct sigaction sa;
 	struct sigevent sev;
 	sigset_t set;
 
-	if (lock_timer_pid == pid)
+	if (lock_timer_pid == pid && lock_timer_tid == tid)
 		return true;
+	if (lock_timer_pid == pid)
+		timer_delete(lock_timer); /* created by another thread of this process */
+	lock_timer_pid = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_lock_timer;
 	sigemptyset(&sa.sa_mask);
@@ -55,14 +60,15 @@ static bool timer_ready(void)
 		return false;
 	sigemptyset(&set);
 	sigaddset(&set, lock_signal());
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = lock_signal();
-	sev._sigev_un._tid = gettid(); /* sigev_notify_thread_id, which glibc 2.36 lacks */
+	sev._sigev_un._tid = tid; /* sigev_notify_thread_id, which glibc 2.36 lacks */
 	if (timer_create(CLOCK_MONOTONIC, &sev, &lock_timer) < 0)
 		return false;
 	lock_timer_pid = pid;
+	lock_timer_tid = tid;
 	return true;
 }
 
