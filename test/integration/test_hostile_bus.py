@@ -211,6 +211,12 @@ def check_load(load, title, need_right=False, need_error=False, no_error=False):
     rows = load.rows()
     summary(load, title)
     bad = [r for r in rows if r[5] in ('wrong', 'bad', 'no answer')]
+    # the request in flight on a worker the test SIGKILLs is lost (nginx answers 502)
+    killed = getattr(load.h, 'killed_at', None)
+    lost = [r for r in bad if killed and r[4] == 502 and r[2] <= killed <= r[2] + r[3] + 0.5]
+    if lost:
+        H.log('%s: one request lost with the killed worker' % title)
+        bad.remove(lost[0])
     assert not bad, '%s: %d answers neither the right reading nor a JSON error, e.g. %r' % (
         title, len(bad), [(r[1], r[4], r[6]) for r in bad[:3]])
     slow = [r for r in rows if r[3] > (TEST_BOUND if r[0] == 'test' else BOUND)]
@@ -224,7 +230,7 @@ def check_load(load, title, need_right=False, need_error=False, no_error=False):
     if need_error:
         assert any(r[5] == 'error' for r in reads), '%s: no read failed' % title
     if no_error:
-        errs = [r for r in reads if r[5] != 'right']
+        errs = [r for r in reads if r[5] != 'right' and r not in lost[:1]]
         assert not errs, '%s: %d of %d reads failed on a good bus (two workers on the line?), ' \
             'e.g. %r' % (title, len(errs), len(reads), [r[6] for r in errs[:3]])
 
@@ -259,7 +265,12 @@ def lock_deleted(h, load):
     os.unlink(h.lockfile)
     H.log('lock file deleted')
     # a fresh worker opens the path: kill one, the supervisor replaces it
+    kill_worker(h)
+
+
+def kill_worker(h):
     victim = h.worker_pids()[0]
+    h.killed_at = time.monotonic()
     os.kill(victim, signal.SIGKILL)
 
 
@@ -274,8 +285,7 @@ def lock_symlink(h, load):
     os.replace(tmp, h.lockfile)
     h.symlink_at = time.monotonic()
     H.log('lock file replaced by a symbolic link')
-    victim = h.worker_pids()[0]
-    os.kill(victim, signal.SIGKILL)
+    kill_worker(h)
 
 
 def after_symlink(h, load):
