@@ -124,7 +124,7 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 	/* untrusted text (decoded URLs, BMC answers) reaches messages: one
 	 * message is one line, with no raw control or non-ASCII byte */
 	size_t len = n < 0 ? 0 : strlen(raw);
-	if (dcre_log_escape(msg, sizeof(msg) - 3, raw, len, 0) < len || (size_t)n >= sizeof(raw))
+	if (dcre_log_escape(msg, sizeof(msg) - 3, raw, len, 0) < len || n >= (int)sizeof(raw))
 		memcpy(msg + strlen(msg), "...", 4);
 	if (sink.target == DCRE_LOG_SYSLOG) {
 		syslog((int)level, "%s", msg);
@@ -144,8 +144,13 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "%s %s[%ld] %s: %s\n", ts, sink.ident,
 		             (long)getpid(), level_name(level), msg);
 	}
-	if (n > (int)sizeof(line))
-		n = (int)sizeof(line);
+	if (n < 0)
+		n = 0;
+	if (n >= (int)sizeof(line)) {
+		/* cut: still one whole line */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	/* one write per line so lines of concurrent workers never interleave */
 	ssize_t w = write(sink.fd, line, (size_t)n);
 	(void)w;
