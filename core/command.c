@@ -301,6 +301,26 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 	return doc;
 }
 
+/* How long a worker waits for the scan-cache lock, which another worker
+ * holds for one live scan-all: 10 times the longest time unit of a
+ * configured backend ((retry_limit + 1) x plc.timeout for the bus, the
+ * timeout of a BMC or Redfish server), at least 5 s and at most 50 s, below
+ * the web server's 60 s FastCGI read timeout (config.md §8), so the client
+ * gets the service's JSON 500 and not the web server's page. */
+static double scan_lock_wait(const struct dcre_ctx *ctx)
+{
+	const struct dcre_config *cfg = ctx->cfg;
+	double unit = 0;
+
+	if (ctx->plc)
+		unit = (cfg->plc.retry_limit + 1) * cfg->plc.timeout;
+	for (size_t i = 0; i < ctx->n_bridges; i++)
+		if (ctx->bridges[i]->bridge && ctx->bridges[i]->bridge->timeout > unit)
+			unit = ctx->bridges[i]->bridge->timeout;
+	unit *= 10;
+	return unit < 5 ? 5 : unit > 50 ? 50 : unit;
+}
+
 /* The scan-all document: from the cache when valid (unless forced), else
  * live under the scan lock, then cached. */
 static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, struct dcre_msg *msg)
@@ -314,9 +334,11 @@ static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, str
 		if (*doc)
 			return DCRE_OK;
 	}
-	int lock = dcre_scancache_lock(file);
-	if (lock < 0)
-		dcre_warn("scan cache: cannot take %s.lock; scanning without it", file);
+	int lock;
+	e = dcre_scancache_lock(file, scan_lock_wait(ctx), &lock, msg);
+	if (e)
+		return e;
+	e = DCRE_EINTERNAL;
 	if (!force) {
 		*doc = dcre_scancache_load(file, timeout); /* another worker may have scanned */
 		if (*doc) {

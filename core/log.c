@@ -79,10 +79,39 @@ bool dcre_log_enabled(enum dcre_log_level level)
 	return level <= sink.level;
 }
 
+size_t dcre_log_escape(char *dst, size_t cap, const char *src, size_t len, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i;
+
+	if (cap == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		bool plain = c >= 0x20 && c < 0x7f;
+		if ((c == ' ' && (flags & DCRE_LOG_ESC_SPACE)) ||
+		    (c == '\\' && (flags & DCRE_LOG_ESC_BACKSLASH)))
+			plain = false;
+		if (n + (plain ? 1 : 4) >= cap)
+			break;
+		if (plain) {
+			dst[n++] = (char)c;
+		} else {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[c >> 4];
+			dst[n++] = hex[c & 0xf];
+		}
+	}
+	dst[n] = '\0';
+	return i;
+}
+
 void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 {
-	char msg[2048];
-	char line[2200];
+	char raw[2048];
+	char msg[4096];
+	char line[4200];
 	va_list ap;
 	int saved = errno;
 	int n;
@@ -90,8 +119,13 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 	if (!dcre_log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* untrusted text (decoded URLs, BMC answers) reaches messages: one
+	 * message is one line, with no raw control or non-ASCII byte */
+	size_t len = n < 0 ? 0 : strlen(raw);
+	if (dcre_log_escape(msg, sizeof(msg) - 3, raw, len, 0) < len || n >= (int)sizeof(raw))
+		memcpy(msg + strlen(msg), "...", 4);
 	if (sink.target == DCRE_LOG_SYSLOG) {
 		syslog((int)level, "%s", msg);
 		errno = saved;
@@ -110,8 +144,13 @@ void dcre_log(enum dcre_log_level level, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "%s %s[%ld] %s: %s\n", ts, sink.ident,
 		             (long)getpid(), level_name(level), msg);
 	}
-	if (n > (int)sizeof(line))
-		n = (int)sizeof(line);
+	if (n < 0)
+		n = 0;
+	if (n >= (int)sizeof(line)) {
+		/* cut: still one whole line */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	/* one write per line so lines of concurrent workers never interleave */
 	ssize_t w = write(sink.fd, line, (size_t)n);
 	(void)w;

@@ -129,29 +129,21 @@ static void reject_request_line(FCGX_Request *req, const char *line)
  * route, the target and the outcome. */
 
 /* Copy src into dst (size cap) for a log line: control bytes, non-ASCII
- * bytes, backslashes and (unless keep_space) spaces become \xNN; a text
- * that does not fit ends in "...". NULL or empty gives "-". */
+ * bytes, backslashes and (unless keep_space) spaces become \xNN (the log
+ * writer's escaping, plus backslash and space so the fields of the line stay
+ * unambiguous); a text that does not fit ends in "...". NULL or empty gives
+ * "-". */
 static const char *audit_text(char *dst, size_t cap, const char *src, bool keep_space)
 {
-	size_t n = 0;
+	unsigned flags = DCRE_LOG_ESC_BACKSLASH | (keep_space ? 0 : DCRE_LOG_ESC_SPACE);
+	size_t len;
 
 	if (!src || !*src)
 		src = "-";
-	for (; *src; src++) {
-		unsigned char c = (unsigned char)*src;
-		bool plain = c > 0x20 && c < 0x7f && c != '\\';
-		if (c == ' ' && keep_space)
-			plain = true;
-		if (n + (plain ? 1 : 4) + 4 > cap) {
-			snprintf(dst + n, cap - n, "...");
-			return dst;
-		}
-		if (plain)
-			dst[n++] = (char)c;
-		else
-			n += (size_t)snprintf(dst + n, cap - n, "\\x%02x", c);
-	}
-	dst[n] = '\0';
+	len = strlen(src);
+	/* keep room for "..." */
+	if (dcre_log_escape(dst, cap - 3, src, len, flags) < len)
+		memcpy(dst + strlen(dst), "...", 4);
 	return dst;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plc_frame.h"
@@ -530,6 +531,94 @@ static void test_rx_errors(void)
 	line_close(&l);
 }
 
+/* --- issue 11: the overall deadline and the address match --- */
+
+static void test_rx_deadline(void)
+{
+	struct line l;
+	struct plc_packet out;
+	struct dcre_msg why = {{0}};
+	struct plc_match m = {.seq = 5};
+
+	/* a noise byte every 10 ms (each gap shorter than the read timeout) for
+	 * 800 ms: the per-read timeouts alone never end the header search */
+	line_open(&l);
+	pid_t child = fork();
+	if (child == 0) {
+		static const uint8_t noise = 0x55;
+		for (int i = 0; i < 80; i++) {
+			if (write(l.wr, &noise, 1) != 1)
+				_exit(1);
+			usleep(10000);
+		}
+		_exit(0);
+	}
+	long long t0 = mono_ms();
+	enum dcre_err e = plc_reader_receive_until(&l.r, SHORT_MS, t0 + 150, &m, &out, NULL, &why);
+	long long dt = mono_ms() - t0;
+	tap_is_int(e, DCRE_ETIMEDOUT, "deadline: trickled noise ends with TIMEOUT");
+	tap_ok(dt >= 140 && dt < 400, "deadline: at the overall deadline (150 ms), took %lld ms",
+	       dt);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	line_close(&l);
+
+	/* stale packets skipped until the deadline, counted */
+	line_open(&l);
+	unsigned skipped = 0;
+	for (int i = 0; i < 3; i++) {
+		const struct plc_packet stale = PKT_S(4, 0xFF, 0, 0xFFFF, "1");
+		put_pkt(&l, &stale);
+	}
+	tap_is_int(
+	    plc_reader_receive_until(&l.r, SHORT_MS, mono_ms() + 1000, &m, &out, &skipped, &why),
+	    DCRE_ETIMEDOUT, "deadline: only stale packets: TIMEOUT");
+	tap_is_int((int)skipped, 3, "deadline: 3 stale packets counted");
+	line_close(&l);
+
+	/* a deadline already passed: TIMEOUT at once even with data waiting */
+	line_open(&l);
+	put_hex(&l, READ656);
+	tap_is_int(plc_reader_receive_until(&l.r, SHORT_MS, mono_ms() - 1, &m, &out, NULL, &why),
+	           DCRE_ETIMEDOUT, "deadline: passed deadline: TIMEOUT");
+	line_close(&l);
+}
+
+static void test_rx_match(void)
+{
+	struct plc_match m = {.seq = 7, .check_addr = true, .board = 0x12, .device = 3};
+	const struct plc_packet anon = PKT_S(7, 0xFF, 0, 0xFFFF, "1");
+	const struct plc_packet same = PKT_S(7, 0xFF, 0x12, 3, "1");
+	const struct plc_packet board_only = PKT_S(7, 0xFF, 0x12, 0xFFFF, "1");
+	const struct plc_packet other_board = PKT_S(7, 0xFF, 0x13, 3, "1");
+	const struct plc_packet other_dev = PKT_S(7, 0xFF, 0x12, 4, "1");
+	const struct plc_packet other_seq = PKT_S(6, 0xFF, 0x12, 3, "1");
+
+	tap_ok(plc_packet_matches(&anon, &m), "match: board 0, device ffff name nothing");
+	tap_ok(plc_packet_matches(&same, &m), "match: same board and device");
+	tap_ok(plc_packet_matches(&board_only, &m), "match: same board, no device");
+	tap_ok(!plc_packet_matches(&other_board, &m), "match: another board is refused");
+	tap_ok(!plc_packet_matches(&other_dev, &m), "match: another device is refused");
+	tap_ok(!plc_packet_matches(&other_seq, &m), "match: another sequence is refused");
+	m.check_addr = false;
+	tap_ok(plc_packet_matches(&other_board, &m), "match: without check_addr only the seq");
+
+	/* in the receive loop: the foreign packet is skipped, the right one taken */
+	struct line l;
+	struct plc_packet out;
+	struct dcre_msg why = {{0}};
+	unsigned skipped = 0;
+	m.check_addr = true;
+	line_open(&l);
+	put_pkt(&l, &other_dev);
+	put_pkt(&l, &same);
+	tap_is_int(
+	    plc_reader_receive_until(&l.r, SHORT_MS, mono_ms() + 1000, &m, &out, &skipped, &why),
+	    DCRE_OK, "match: receive skips the foreign packet");
+	tap_ok(same_packet(&out, &same) && skipped == 1, "match: the right packet, 1 skipped");
+	line_close(&l);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -540,5 +629,7 @@ int main(void)
 	test_rx_basic();
 	test_rx_seq();
 	test_rx_errors();
+	test_rx_deadline();
+	test_rx_match();
 	return tap_done();
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,11 +25,46 @@
 #include "text.h"
 #include "timeutil.h"
 
+/* Time bounds (issue 11). With t = plc.timeout and r = plc.retry_limit:
+ *
+ *   one exchange      X      = (r + 1) * 2 * t
+ *                              (a command and its r '?' retries; each packet may
+ *                              take two read timeouts, e.g. a late header and a
+ *                              slow body, or stale packets skipped first)
+ *   a command         T_cmd  = X + 0.5 s
+ *   LED or fan set    T_set  = 2 * X + 0.5 s (the write and the read-back)
+ *   a scan            T_scan = r * (2 * t + 0.15 s) + P * 130 / baud + 0.5 s
+ *                              (r attempts: first answer, the final silence, the
+ *                              150 ms pause; plus P = PLC_SCAN_MAX_PACKETS dump
+ *                              packets of 13 bytes = 130 bits on the wire)
+ *   the bus lock      W      = 2 * max(T_set, T_scan)
+ *
+ * A transaction (header search, skipped stale or foreign packets, retries,
+ * re-sends) ends within its T once it holds the lock; waiting for the lock
+ * (the lock file, then the serial line) ends within W. One request on the bus
+ * thus ends within W + T (defaults: 9.5 s + at most 4.8 s), plus the modem's
+ * fixed wake/configure steps on rpi_hat. Past a bound the request fails with
+ * DCRE_ETIMEDOUT (500) naming the cause. */
+#define PLC_SCAN_MAX_PACKETS 2048 /* dump packets per scan attempt */
+#define PLC_SCAN_MAX_BOARDS 256   /* boards per scan */
+#define PLC_SCAN_SLOTS 512        /* board index: a power of two > 2 * max boards */
+#define PLC_MARGIN_MS 500
+#define PLC_RESEND_PAUSE_MS 150
+
+struct plc_bounds {
+	int cmd_ms, set_ms, scan_ms, lock_wait_ms;
+};
+
 struct plc_bus {
 	struct dcre_backend base;
 	const struct dcre_plc_config *cfg;
 	int fd;
 	int timeout_ms;
+	struct plc_bounds bounds;
+	long long deadline; /* of the transaction in progress (dcre_time_now_ms) */
+	int budget_ms;      /* its length, for the messages */
+	unsigned skipped;   /* packets dropped as stale or foreign, this transaction */
+	bool serial_locked; /* flock held on fd */
 	uint32_t scan_all_id;
 	struct plc_lock lock;
 	struct plc_reader rd;
@@ -54,8 +90,9 @@ struct plc_cmd {
 static void close_serial(struct plc_bus *bus)
 {
 	if (bus->fd >= 0)
-		close(bus->fd);
+		close(bus->fd); /* releases its flock too */
 	bus->fd = -1;
+	bus->serial_locked = false;
 }
 
 /* §7 step 2 (rpi_hat): wake the modem if it sleeps, and configure it if a
@@ -71,10 +108,42 @@ static enum dcre_err modem_wake(struct plc_bus *bus, struct dcre_msg *msg)
 	return e;
 }
 
-/* §7 steps 1 to 3: lock, counter, serial open, modem, input flush. */
-static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
+static void unlock_serial(struct plc_bus *bus)
 {
-	enum dcre_err e = plc_lock_take(&bus->lock, bus->cfg->lockfile, msg);
+	if (bus->serial_locked && bus->fd >= 0 && flock(bus->fd, LOCK_UN) < 0) {
+		dcre_warn("PLC bus: cannot unlock the serial line %s: %s; closing it",
+		          bus->cfg->device, strerror(errno));
+		close_serial(bus); /* closing drops the lock */
+	}
+	bus->serial_locked = false;
+}
+
+/* The serial line itself is locked too (after the lock file, within the same
+ * wait bound): even a worker still holding the lock of a deleted lock file
+ * cannot drive the line together with one that locked its replacement. */
+static enum dcre_err lock_serial(struct plc_bus *bus, long long lock_deadline, struct dcre_msg *msg)
+{
+	enum dcre_err e = plc_flock_until(bus->fd, lock_deadline);
+	if (e == DCRE_ETIMEDOUT)
+		return dcre_msg_set(
+		    msg, e,
+		    "PLC bus: timed out after %.1f s waiting for the serial line %s "
+		    "(another process holds it)",
+		    bus->bounds.lock_wait_ms / 1000.0, bus->cfg->device);
+	if (e)
+		return dcre_msg_set(msg, e, "PLC bus: cannot lock the serial line %s: %s",
+		                    bus->cfg->device, strerror(errno));
+	bus->serial_locked = true;
+	return DCRE_OK;
+}
+
+/* §7 steps 1 to 3: lock, counter, serial open, modem, input flush. The
+ * exchange that follows has budget_ms (see the bounds above). */
+static enum dcre_err txn_begin(struct plc_bus *bus, int budget_ms, struct dcre_msg *msg)
+{
+	long long lock_deadline = dcre_time_now_ms() + bus->bounds.lock_wait_ms;
+	enum dcre_err e =
+	    plc_lock_take(&bus->lock, bus->cfg->lockfile, bus->bounds.lock_wait_ms, msg);
 	if (e)
 		return e;
 	bus->bus_failed = false;
@@ -93,8 +162,13 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 		}
 		plc_reader_init(&bus->rd, bus->fd);
 	}
+	if ((e = lock_serial(bus, lock_deadline, msg)) != DCRE_OK) {
+		plc_lock_release(&bus->lock);
+		return e;
+	}
 	if (bus->modem) {
 		if ((e = modem_wake(bus, msg)) != DCRE_OK) {
+			unlock_serial(bus);
 			plc_lock_release(&bus->lock);
 			return e;
 		}
@@ -103,7 +177,15 @@ static enum dcre_err txn_begin(struct plc_bus *bus, struct dcre_msg *msg)
 	if (!flushed)
 		tcflush(bus->fd, TCIFLUSH);
 	plc_reader_discard(&bus->rd);
+	bus->budget_ms = budget_ms;
+	bus->deadline = dcre_time_now_ms() + budget_ms;
+	bus->skipped = 0;
 	return DCRE_OK;
+}
+
+static bool past_deadline(const struct plc_bus *bus)
+{
+	return dcre_time_now_ms() >= bus->deadline;
 }
 
 /* §7 steps 5 and 6. */
@@ -114,6 +196,7 @@ static void txn_end(struct plc_bus *bus)
 	if (bus->modem && bus->bus_failed && bus->fd >= 0 &&
 	    plc_modem_configure(bus->modem, bus->fd, &why) != DCRE_OK)
 		dcre_warn("%s (after a failed bus transaction)", why.text);
+	unlock_serial(bus);
 	plc_lock_release(&bus->lock);
 }
 
@@ -146,16 +229,31 @@ static enum dcre_err send_packet(struct plc_bus *bus, const struct plc_cmd *c, u
 	n = plc_frame_encode(&p, frame);
 	if (dcre_log_enabled(DCRE_LOG_DEBUG))
 		hexdump(">", frame, n);
-	if (plc_write_all(bus->fd, frame, n) != DCRE_OK)
+	enum dcre_err e = plc_write_all_until(bus->fd, frame, n, bus->deadline);
+	if (e == DCRE_ETIMEDOUT) {
+		bus->bus_failed = true;
+		return dcre_msg_set(msg, e,
+		                    "PLC bus: could not send to board %08x device %04x (%s) within "
+		                    "the transaction bound of %.2f s (the line does not drain)",
+		                    c->board, c->device, c->what, bus->budget_ms / 1000.0);
+	}
+	if (e)
 		return io_failed(bus, c->what, errno, msg);
 	return DCRE_OK;
 }
 
+/* One packet matching seq, and for commands (not scans: dump answers name
+ * their own board and device) the command's board and device where the
+ * answer carries them; anything else is skipped as stale, within the
+ * transaction's deadline. */
 static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
-                             struct plc_packet *ans, struct dcre_msg *msg)
+                             bool check_addr, struct plc_packet *ans, struct dcre_msg *msg)
 {
 	struct dcre_msg why;
-	enum dcre_err e = plc_reader_receive(&bus->rd, bus->timeout_ms, seq, ans, &why);
+	struct plc_match m = {
+	    .seq = seq, .check_addr = check_addr, .board = c->board, .device = c->device};
+	enum dcre_err e = plc_reader_receive_until(&bus->rd, bus->timeout_ms, bus->deadline, &m,
+	                                           ans, &bus->skipped, &why);
 	if (e == DCRE_OK && dcre_log_enabled(DCRE_LOG_DEBUG)) {
 		uint8_t frame[PLC_MAX_FRAME];
 		hexdump("<", frame, plc_frame_encode(ans, frame));
@@ -170,6 +268,13 @@ static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8
 static enum dcre_err no_response(struct plc_bus *bus, const struct plc_cmd *c, struct dcre_msg *msg)
 {
 	bus->bus_failed = true;
+	if (past_deadline(bus))
+		return dcre_msg_set(msg, DCRE_ETIMEDOUT,
+		                    "PLC bus: no valid answer from board %08x device %04x (%s) "
+		                    "within the transaction bound of %.2f s (%u stale or foreign "
+		                    "packets skipped; line noise or a flooded bus)",
+		                    c->board, c->device, c->what, bus->budget_ms / 1000.0,
+		                    bus->skipped);
 	return dcre_msg_set(msg, DCRE_ETIMEDOUT,
 	                    "PLC bus: no response from board %08x device %04x (%s) within %g s",
 	                    c->board, c->device, c->what, bus->cfg->timeout);
@@ -192,15 +297,18 @@ static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c, stru
 	enum dcre_err e = send_packet(bus, c, seq, c->board, c->data, c->len, msg);
 	if (e)
 		return e;
-	e = receive(bus, c, seq, ans, msg);
-	for (int round = 0; e == DCRE_EPROTO && round < bus->cfg->retry_limit; round++) {
+	e = receive(bus, c, seq, true, ans, msg);
+	for (int round = 0;
+	     e == DCRE_EPROTO && round < bus->cfg->retry_limit && !past_deadline(bus); round++) {
 		static const uint8_t retry = '?';
 		seq = plc_lock_next_seq(&bus->lock);
 		e = send_packet(bus, c, seq, c->board, &retry, 1, msg);
 		if (e)
 			return e;
-		e = receive(bus, c, seq, ans, msg);
+		e = receive(bus, c, seq, true, ans, msg);
 	}
+	if (e == DCRE_EPROTO && past_deadline(bus))
+		e = DCRE_ETIMEDOUT;
 	if (e == DCRE_ETIMEDOUT)
 		return no_response(bus, c, msg);
 	if (e == DCRE_EPROTO) {
@@ -225,7 +333,7 @@ static void cmd_init(struct plc_cmd *c, const struct dcre_target *t, const char 
 static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c, struct plc_packet *ans,
                               struct dcre_msg *msg)
 {
-	enum dcre_err e = txn_begin(bus, msg);
+	enum dcre_err e = txn_begin(bus, bus->bounds.cmd_ms, msg);
 	if (e)
 		return e;
 	e = exchange(bus, c, ans, msg);
@@ -363,7 +471,7 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
 	char what[64];
 	struct plc_cmd rc;
 	struct plc_packet ans;
-	enum dcre_err e = txn_begin(bus, msg);
+	enum dcre_err e = txn_begin(bus, bus->bounds.set_ms, msg);
 	if (e)
 		return e;
 	e = exchange(bus, c, &ans, msg);
@@ -461,18 +569,42 @@ static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_tar
 	return e ? convert_failed(&c, e, msg) : DCRE_OK;
 }
 
-/* Add one dump response to the board list (grouped by board id, boards in
- * order of first arrival, devices in arrival order). */
-static void add_dump(struct dcre_boards *boards, const struct plc_packet *p)
-{
-	struct dcre_board *board = NULL;
+/* The boards of one scan attempt: the answer list and an index from board
+ * id to its board, so each dump packet is added in constant time. */
+struct scan_found {
+	struct dcre_boards boards;
+	size_t npackets;
+	struct {
+		uint32_t id;
+		size_t board; /* index in boards + 1; 0: free slot */
+	} slot[PLC_SCAN_SLOTS];
+};
 
-	for (size_t i = 0; i < boards->n && !board; i++)
-		if (boards->v[i].id == p->board)
-			board = &boards->v[i];
-	if (!board)
-		board = dcre_boards_add(boards, p->board, "plc");
-	dcre_board_add_device(board, p->device, plc_device_type_name(p->data[0]), NULL);
+static void found_init(struct scan_found *f)
+{
+	dcre_boards_clear(&f->boards);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Add one dump response to the board list (grouped by board id, boards in
+ * order of first arrival, devices in arrival order). DCRE_ERANGE when the
+ * packet would add board number PLC_SCAN_MAX_BOARDS + 1. */
+static enum dcre_err add_dump(struct scan_found *f, const struct plc_packet *p)
+{
+	size_t i = (size_t)((p->board * 2654435761u) >> 16) & (PLC_SCAN_SLOTS - 1);
+
+	while (f->slot[i].board && f->slot[i].id != p->board)
+		i = (i + 1) & (PLC_SCAN_SLOTS - 1);
+	if (!f->slot[i].board) {
+		if (f->boards.n == PLC_SCAN_MAX_BOARDS)
+			return DCRE_ERANGE;
+		dcre_boards_add(&f->boards, p->board, "plc");
+		f->slot[i].id = p->board;
+		f->slot[i].board = f->boards.n;
+	}
+	dcre_board_add_device(&f->boards.v[f->slot[i].board - 1], p->device,
+	                      plc_device_type_name(p->data[0]), NULL);
+	return DCRE_OK;
 }
 
 /* Move the boards of from to the end of to; from is left empty. */
@@ -488,7 +620,66 @@ static void boards_move(struct dcre_boards *to, struct dcre_boards *from)
 	from->n = 0;
 }
 
-/* §8.2, inside a transaction. */
+/* One attempt of §8.2 steps 1 and 2: the answers until silence, within the
+ * transaction's deadline and the caps. DCRE_OK with f filled, DCRE_EPROTO
+ * with *final false for a corrupt packet (the caller re-sends), or an error
+ * with msg set and *final true. */
+static enum dcre_err scan_collect(struct plc_bus *bus, const struct plc_cmd *c, uint8_t seq,
+                                  bool all, struct scan_found *f, bool *final, struct dcre_msg *msg)
+{
+	*final = true;
+	struct plc_packet ans;
+	enum dcre_err e = receive(bus, c, seq, false, &ans, msg);
+
+	if (e == DCRE_ETIMEDOUT) {
+		if (all || past_deadline(bus)) {
+			bus->bus_failed = true;
+			return dcre_msg_set(
+			    msg, e, "PLC bus: no response to %s within %g s", c->what,
+			    past_deadline(bus) ? bus->budget_ms / 1000.0 : bus->cfg->timeout);
+		}
+		return no_response(bus, c, msg);
+	}
+	while (e == DCRE_OK) {
+		if (ans.len == 0)
+			return dcre_msg_set(msg, DCRE_EPROTO,
+			                    "PLC bus: board %08x device %04x answered the "
+			                    "%s with an empty dump response",
+			                    ans.board, ans.device, c->what);
+		if (++f->npackets > PLC_SCAN_MAX_PACKETS) {
+			bus->bus_failed = true;
+			return dcre_msg_set(
+			    msg, DCRE_ERANGE,
+			    "PLC bus: %s stopped after %d dump packets (the limit per "
+			    "scan); the bus keeps sending",
+			    c->what, PLC_SCAN_MAX_PACKETS);
+		}
+		if (add_dump(f, &ans) != DCRE_OK) {
+			bus->bus_failed = true;
+			return dcre_msg_set(
+			    msg, DCRE_ERANGE,
+			    "PLC bus: %s stopped: more than %d boards answered (the "
+			    "limit per scan)",
+			    c->what, PLC_SCAN_MAX_BOARDS);
+		}
+		e = receive(bus, c, seq, false, &ans, msg);
+	}
+	if (e == DCRE_ETIMEDOUT && past_deadline(bus)) {
+		bus->bus_failed = true;
+		return dcre_msg_set(
+		    msg, e,
+		    "PLC bus: %s did not end within the transaction bound of %.2f s "
+		    "(%zu dump packets, %u stale packets skipped; the bus keeps "
+		    "sending)",
+		    c->what, bus->budget_ms / 1000.0, f->npackets, bus->skipped);
+	}
+	if (e == DCRE_EPROTO)
+		*final = false;
+	return e == DCRE_ETIMEDOUT ? DCRE_OK : e; /* silence ends the scan */
+}
+
+/* §8.2, inside a transaction; the boards found are appended to boards only
+ * when the whole scan succeeds. */
 static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, struct dcre_boards *boards,
                           struct dcre_msg *msg)
 {
@@ -499,59 +690,51 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, struct 
 	                    .len = 1,
 	                    .data = {'D'}};
 	uint8_t seq = plc_lock_next_seq(&bus->lock);
-	struct plc_packet ans;
+	struct scan_found *f = dcre_xcalloc(1, sizeof(*f));
 	struct dcre_boards got = {0};
 	enum dcre_err e = DCRE_EPROTO;
+	bool final = false;
 
-	for (int attempt = 0; attempt < bus->cfg->retry_limit && e == DCRE_EPROTO; attempt++) {
+	for (int attempt = 0; attempt < bus->cfg->retry_limit && e == DCRE_EPROTO && !final;
+	     attempt++) {
 		if (attempt > 0) {
 			if (all)
 				c.board |= PLC_BOARD_SHUFFLE;
-			dcre_time_sleep(0.150);
+			dcre_time_sleep(PLC_RESEND_PAUSE_MS / 1000.0);
 			tcflush(bus->fd, TCIOFLUSH);
 			plc_reader_discard(&bus->rd);
 		}
 		e = send_packet(bus, &c, seq, c.board, c.data, c.len, msg);
 		if (e)
-			return e;
-		struct dcre_boards found = {0};
-		e = receive(bus, &c, seq, &ans, msg);
-		if (e == DCRE_ETIMEDOUT) {
-			dcre_boards_clear(&found);
+			break;
+		found_init(f);
+		e = scan_collect(bus, &c, seq, all, f, &final, msg);
+		if (e == DCRE_OK)
+			boards_move(&got, &f->boards);
+		if (e == DCRE_EPROTO && !final && past_deadline(bus)) {
+			final = true;
 			bus->bus_failed = true;
-			if (all)
-				return dcre_msg_set(msg, e,
-				                    "PLC bus: no response to scan-all within %g s",
-				                    bus->cfg->timeout);
-			return no_response(bus, &c, msg);
-		}
-		while (e == DCRE_OK) {
-			if (ans.len == 0) {
-				dcre_boards_clear(&found);
-				return dcre_msg_set(msg, DCRE_EPROTO,
-				                    "PLC bus: board %08x device %04x answered the "
-				                    "%s with an empty dump response",
-				                    ans.board, ans.device, c.what);
-			}
-			add_dump(&found, &ans);
-			e = receive(bus, &c, seq, &ans, msg);
-		}
-		if (e == DCRE_ETIMEDOUT) {
-			got = found;
-			e = DCRE_OK;
-		} else {
-			dcre_boards_clear(&found);
-			if (e != DCRE_EPROTO)
-				return e;
+			e = dcre_msg_set(
+			    msg, DCRE_ETIMEDOUT,
+			    "PLC bus: %s: corrupt packets until the transaction bound of "
+			    "%.2f s",
+			    c.what, bus->budget_ms / 1000.0);
 		}
 	}
-	if (e == DCRE_EPROTO) {
+	dcre_boards_clear(&f->boards);
+	free(f);
+	if (e == DCRE_EPROTO && !final) {
 		bus->bus_failed = true;
+		dcre_boards_clear(&got);
 		if (all)
 			return dcre_msg_set(msg, e,
 			                    "Corrupt packets received (failed checksum "
 			                    "validation) - Retry limit reached. PLC bus: scan-all");
 		return corrupt(&c, msg);
+	}
+	if (e) {
+		dcre_boards_clear(&got);
+		return e;
 	}
 	if (all) {
 		/* the save packet: output drained, then input discarded */
@@ -574,7 +757,7 @@ static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_ta
                                     struct dcre_boards *boards, struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
-	enum dcre_err e = txn_begin(bus, msg);
+	enum dcre_err e = txn_begin(bus, bus->bounds.scan_ms, msg);
 	if (e)
 		return e;
 	e = scan(bus, t->board, false, boards, msg);
@@ -586,7 +769,7 @@ static enum dcre_err plc_scan_all(struct dcre_backend *b, struct dcre_boards *bo
                                   struct dcre_msg *msg)
 {
 	struct plc_bus *bus = bus_of(b);
-	enum dcre_err e = txn_begin(bus, msg);
+	enum dcre_err e = txn_begin(bus, bus->bounds.scan_ms, msg);
 	if (e)
 		return e;
 	e = scan(bus, bus->scan_all_id, true, boards, msg);
@@ -608,7 +791,7 @@ static enum dcre_err plc_config_facts(struct dcre_backend *b, struct dcre_facts 
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Unsupported hardware type in use. Unable to retrieve modem "
 		                    "configuration.");
-	e = txn_begin(bus, msg);
+	e = txn_begin(bus, bus->bounds.cmd_ms, msg);
 	if (e)
 		return e;
 	e = plc_modem_read_regs(bus->modem, bus->fd, &reg0, &reg1, msg);
@@ -694,6 +877,22 @@ enum dcre_err dcre_plc_prepare(const struct dcre_plc_config *cfg, struct dcre_ms
 	return plc_lock_prepare(cfg->lockfile, msg);
 }
 
+/* The formulas of the comment at the top. */
+static struct plc_bounds plc_bounds_of(const struct dcre_plc_config *cfg, int t)
+{
+	struct plc_bounds b;
+	int r = cfg->retry_limit;
+	int baud = cfg->baud > 0 ? cfg->baud : 9600;
+	int x = (r + 1) * 2 * t;
+	int wire = (int)((long long)PLC_SCAN_MAX_PACKETS * 130 * 1000 / baud);
+
+	b.cmd_ms = x + PLC_MARGIN_MS;
+	b.set_ms = 2 * x + PLC_MARGIN_MS;
+	b.scan_ms = r * (2 * t + PLC_RESEND_PAUSE_MS) + wire + PLC_MARGIN_MS;
+	b.lock_wait_ms = 2 * (b.set_ms > b.scan_ms ? b.set_ms : b.scan_ms);
+	return b;
+}
+
 struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg,
                                           struct plc_modem *modem)
 {
@@ -708,6 +907,7 @@ struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg,
 	bus->timeout_ms = (int)(cfg->timeout * 1000 + 0.5);
 	if (bus->timeout_ms < 1)
 		bus->timeout_ms = 1;
+	bus->bounds = plc_bounds_of(cfg, bus->timeout_ms);
 	bus->scan_all_id = dcre_plc_scan_all_id(cfg);
 	return &bus->base;
 }

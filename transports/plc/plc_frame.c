@@ -114,10 +114,20 @@ static enum dcre_err fill(struct plc_reader *r, long long deadline)
 	}
 }
 
-static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, uint8_t *b)
+/* The deadline of one primitive read: timeout_ms from now, but never past
+ * the overall deadline (< 0: none). -1 = forever. */
+static long long read_deadline(int timeout_ms, long long overall)
+{
+	long long d = timeout_ms < 0 ? -1 : dcre_time_now_ms() + timeout_ms;
+	if (overall >= 0 && (d < 0 || overall < d))
+		d = overall;
+	return d;
+}
+
+static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, long long overall, uint8_t *b)
 {
 	if (r->pos == r->len) {
-		enum dcre_err e = fill(r, timeout_ms < 0 ? -1 : dcre_time_now_ms() + timeout_ms);
+		enum dcre_err e = fill(r, read_deadline(timeout_ms, overall));
 		if (e)
 			return e;
 	}
@@ -126,10 +136,10 @@ static enum dcre_err read_byte(struct plc_reader *r, int timeout_ms, uint8_t *b)
 }
 
 /* Up to n bytes before the deadline; TIMEOUT only if none arrived. */
-static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, uint8_t *dst, size_t n,
-                                size_t *got)
+static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, long long overall,
+                                uint8_t *dst, size_t n, size_t *got)
 {
-	long long deadline = timeout_ms < 0 ? -1 : dcre_time_now_ms() + timeout_ms;
+	long long deadline = read_deadline(timeout_ms, overall);
 	*got = 0;
 	while (*got < n) {
 		if (r->pos == r->len) {
@@ -151,8 +161,20 @@ static enum dcre_err read_bytes(struct plc_reader *r, int timeout_ms, uint8_t *d
 	return DCRE_OK;
 }
 
-enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expected_seq,
-                                 struct plc_packet *out, struct dcre_msg *why)
+bool plc_packet_matches(const struct plc_packet *p, const struct plc_match *m)
+{
+	if (m->seq != PLC_SEQ_ANY && p->seq != m->seq)
+		return false;
+	if (!m->check_addr)
+		return true;
+	if (p->board != 0 && p->board != m->board)
+		return false;
+	return p->device == 0xFFFF || p->device == m->device;
+}
+
+enum dcre_err plc_reader_receive_until(struct plc_reader *r, int timeout_ms, long long deadline_ms,
+                                       const struct plc_match *m, struct plc_packet *out,
+                                       unsigned *skipped, struct dcre_msg *why)
 {
 	uint8_t frame[3 + 255];
 	enum dcre_err e;
@@ -161,30 +183,40 @@ enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expec
 		uint8_t b = 0;
 		size_t got = 0;
 		do {
-			e = read_byte(r, timeout_ms, &b);
+			e = read_byte(r, timeout_ms, deadline_ms, &b);
 			if (e)
 				return e;
 		} while (b != PLC_HEADER);
 		frame[0] = b;
-		e = read_byte(r, timeout_ms, &frame[1]);
+		e = read_byte(r, timeout_ms, deadline_ms, &frame[1]);
 		if (e)
 			return e;
-		e = read_bytes(r, timeout_ms, frame + 2, frame[1], &got);
+		e = read_bytes(r, timeout_ms, deadline_ms, frame + 2, frame[1], &got);
 		if (e)
 			return e;
-		e = read_byte(r, timeout_ms, &frame[2 + got]);
+		e = read_byte(r, timeout_ms, deadline_ms, &frame[2 + got]);
 		if (e)
 			return e;
 		e = plc_frame_decode(frame, 3 + got, out, why);
 		if (e)
 			return e;
-		if (expected_seq == PLC_SEQ_ANY || out->seq == expected_seq)
+		if (plc_packet_matches(out, m))
 			return DCRE_OK;
-		/* a stale answer to an earlier retry: drop it, start over */
+		/* a stale answer to an earlier retry, or another device's packet:
+		 * drop it, start over */
+		if (skipped)
+			(*skipped)++;
 	}
 }
 
-enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n)
+enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expected_seq,
+                                 struct plc_packet *out, struct dcre_msg *why)
+{
+	struct plc_match m = {.seq = expected_seq};
+	return plc_reader_receive_until(r, timeout_ms, -1, &m, out, NULL, why);
+}
+
+enum dcre_err plc_write_all_until(int fd, const uint8_t *buf, size_t n, long long deadline_ms)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, buf, n);
@@ -192,8 +224,22 @@ enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
+				int wait = 1000;
+				if (deadline_ms >= 0) {
+					long long left = deadline_ms - dcre_time_now_ms();
+					if (left <= 0)
+						return DCRE_ETIMEDOUT;
+					if (left < wait)
+						wait = (int)left;
+				}
 				struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-				if (poll(&pfd, 1, 1000) <= 0)
+				int pr = poll(&pfd, 1, wait);
+				if (pr < 0 && errno == EINTR)
+					continue;
+				if (pr == 0 && deadline_ms >= 0 &&
+				    dcre_time_now_ms() >= deadline_ms)
+					return DCRE_ETIMEDOUT;
+				if (pr <= 0)
 					return DCRE_EIO;
 				continue;
 			}
@@ -203,4 +249,9 @@ enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n)
 		n -= (size_t)w;
 	}
 	return DCRE_OK;
+}
+
+enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n)
+{
+	return plc_write_all_until(fd, buf, n, -1);
 }

@@ -4,6 +4,7 @@
 #ifndef PLC_FRAME_H
 #define PLC_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,7 +65,32 @@ void plc_reader_discard(struct plc_reader *r);
 enum dcre_err plc_reader_receive(struct plc_reader *r, int timeout_ms, int expected_seq,
                                  struct plc_packet *out, struct dcre_msg *why);
 
+/* What an answer must match to be accepted. The sequence number always (when
+ * not PLC_SEQ_ANY); with check_addr also the board and the device where the
+ * answer carries them: a board field other than 0 must equal board, a device
+ * field other than 0xFFFF must equal device (the emulator answers with board
+ * 0 and device 0xFFFF, which name nothing). */
+struct plc_match {
+	int seq;
+	bool check_addr;
+	uint32_t board;
+	uint16_t device;
+};
+
+bool plc_packet_matches(const struct plc_packet *p, const struct plc_match *m);
+
+/* plc_reader_receive with one overall deadline on top of the per-read
+ * timeouts: deadline_ms (on the dcre_time_now_ms() clock; < 0: none) ends
+ * the header search, the reads and the skipping of packets that do not match
+ * m, with DCRE_ETIMEDOUT. *skipped (may be NULL) counts the packets dropped
+ * for not matching. */
+enum dcre_err plc_reader_receive_until(struct plc_reader *r, int timeout_ms, long long deadline_ms,
+                                       const struct plc_match *m, struct plc_packet *out,
+                                       unsigned *skipped, struct dcre_msg *why);
+
 /* Write all of buf (retrying on EINTR/short writes). DCRE_EIO on failure. */
 enum dcre_err plc_write_all(int fd, const uint8_t *buf, size_t n);
+/* The same, giving up (DCRE_ETIMEDOUT) at deadline_ms (< 0: none). */
+enum dcre_err plc_write_all_until(int fd, const uint8_t *buf, size_t n, long long deadline_ms);
 
 #endif

@@ -397,7 +397,7 @@ enum dcre_err dcre_plc_modem_startup(struct plc_modem *m, struct dcre_msg *msg)
 	bool woke;
 	int fd = -1;
 
-	rc = plc_lock_take(&lock, cfg->lockfile, msg);
+	rc = plc_lock_take(&lock, cfg->lockfile, PLC_STARTUP_LOCK_WAIT_MS, msg);
 	if (rc)
 		goto out;
 	fd = plc_serial_open(cfg->device, cfg->baud, msg);
