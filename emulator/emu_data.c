@@ -13,18 +13,18 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "plc_device.h"
-#include "emu_json.h"
+#include "cfgload.h"
 #include "log.h"
+#include "plc_device.h"
 #include "number.h"
 
-/* Validation context: the file name and the key path of the node being
+/* Validation context: core's configuration reader (file name, first problem
+ * into why, unknown keys as warnings) and the key path of the node being
  * checked, for messages such as
  * "demo.json: boards[1].devices[0].read.responses[2]: ...". */
 struct loader {
-	const char *name;
-	struct dcre_msg *why;
-	struct emu_json_path path;
+	struct dcre_cfg_loader cfg;
+	struct dcre_cfg_path path;
 	size_t max_raw;
 };
 
@@ -37,40 +37,28 @@ __attribute__((format(printf, 2, 3))) static enum dcre_err fail(struct loader *l
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof(problem), fmt, ap);
 	va_end(ap);
-	return dcre_msg_set(ld->why, DCRE_ECONFIG, "%s: %s: %s", ld->name,
-	                    emu_json_path_text(&ld->path), problem);
+	dcre_cfg_problem(&ld->cfg, dcre_cfg_path_text(&ld->path), "%s", problem);
+	return DCRE_ECONFIG;
 }
 
 static size_t push_key(struct loader *ld, const char *key)
 {
-	return emu_json_path_key(&ld->path, key);
+	return dcre_cfg_path_key(&ld->path, key);
 }
 
 static size_t push_index(struct loader *ld, size_t i)
 {
-	return emu_json_path_index(&ld->path, i);
+	return dcre_cfg_path_index(&ld->path, i);
 }
 
 static void pop(struct loader *ld, size_t old)
 {
-	emu_json_path_pop(&ld->path, old);
+	dcre_cfg_path_pop(&ld->path, old);
 }
 
 static const char *jtype(const cJSON *j)
 {
-	if (cJSON_IsString(j))
-		return "a string";
-	if (cJSON_IsNumber(j))
-		return "a number";
-	if (cJSON_IsBool(j))
-		return "a boolean";
-	if (cJSON_IsNull(j))
-		return "null";
-	if (cJSON_IsArray(j))
-		return "a list";
-	if (cJSON_IsObject(j))
-		return "an object";
-	return "an invalid value";
+	return dcre_cfg_type_name(j);
 }
 
 static const cJSON *get(const cJSON *obj, const char *key)
@@ -78,17 +66,11 @@ static const cJSON *get(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/* Unknown keys are warnings (ld->cfg.lenient), as in the service's device
+ * files. */
 static void warn_unknown(struct loader *ld, const cJSON *obj, const char *const *known)
 {
-	for (const cJSON *c = obj->child; c; c = c->next) {
-		bool ok = false;
-		for (size_t i = 0; known[i]; i++)
-			if (strcmp(c->string, known[i]) == 0)
-				ok = true;
-		if (!ok)
-			dcre_warn("%s: %s%s%s: unknown key ignored", ld->name, ld->path.buf,
-			          ld->path.len ? "." : "", c->string);
-	}
+	dcre_cfg_check_keys(&ld->cfg, obj, ld->path.buf, known);
 }
 
 /* ---- items ----------------------------------------------------------------- */
@@ -105,7 +87,7 @@ static enum dcre_err value_text(struct loader *ld, const cJSON *j, bool allow_bo
 	if (cJSON_IsString(j)) {
 		t = j->valuestring;
 	} else if (cJSON_IsNumber(j)) {
-		if (emu_json_is_int(j)) {
+		if (dcre_cfg_is_int_literal(j)) {
 			t = j->valuestring;
 		} else {
 			dcre_number_format_py2str(j->valuedouble, buf);
@@ -142,7 +124,7 @@ static enum dcre_err parse_raw(struct loader *ld, const cJSON *j, struct emu_ite
 	for (const cJSON *c = j->child; c; c = c->next, i++) {
 		size_t old = push_index(ld, i);
 		long v;
-		if (!cJSON_IsNumber(c) || !emu_json_is_int(c)) {
+		if (!cJSON_IsNumber(c) || !dcre_cfg_is_int_literal(c)) {
 			enum dcre_err rc = fail(ld, "raw byte must be an integer, got %s%s%s",
 			                        jtype(c), cJSON_IsNumber(c) ? " " : "",
 			                        cJSON_IsNumber(c) ? c->valuestring : "");
@@ -438,7 +420,7 @@ static enum dcre_err parse_device(struct loader *ld, const cJSON *j, struct emu_
 		for (int k = EMU_KEY_ON; k < EMU_KEY_COUNT; k++)
 			if (get(j, key_names[k]))
 				dcre_warn("%s: %s.%s: ignored: only used with \"has_state\": true",
-				          ld->name, ld->path.buf, key_names[k]);
+				          ld->cfg.file, ld->path.buf, key_names[k]);
 	}
 	for (int a = 0; a < EMU_ACT_COUNT; a++) {
 		const cJSON *s = get(j, action_keys[a]);
@@ -692,13 +674,13 @@ static enum dcre_err build(struct loader *ld, const cJSON *root, struct emu_data
 struct emu_data *emu_data_parse(const char *text, size_t len, const char *name,
                                 struct dcre_msg *why, enum dcre_err *err)
 {
-	struct loader ld = {.name = name, .why = why};
+	struct loader ld = {.cfg = {.file = name, .first = why, .lenient = true}};
 	struct emu_data *d = NULL;
 	enum dcre_err rc = DCRE_ECONFIG;
 	cJSON *root;
 
-	root = emu_json_parse(text, len, name, why);
-	if (!root)
+	root = dcre_cfg_parse(&ld.cfg, text, len);
+	if (!root || ld.cfg.problems)
 		goto out;
 	d = dcre_xcalloc(1, sizeof(*d));
 	if (build(&ld, root, d))
@@ -752,7 +734,8 @@ struct emu_data *emu_data_load(const char *path, struct dcre_msg *why, enum dcre
 	return d;
 
 io_error:
-	dcre_msg_set(why, DCRE_EIO, "%s: cannot read the data file: %s", path, strerror(errno));
+	/* the wording of core's reader (dcre_cfg_parse_file) */
+	dcre_msg_set(why, DCRE_EIO, "%s: (file): cannot read: %s", path, strerror(errno));
 	free(text);
 	if (err)
 		*err = DCRE_EIO;

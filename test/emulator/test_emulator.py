@@ -768,10 +768,10 @@ def dev(**kw):
 
 READ_OK = {"responses": [1]}
 INVALID = [
-    ("{\"boards\": [", "invalid JSON at line 1"),
-    ("{\"boards\": []} x", "invalid JSON at line 1"),
-    ("[]", "top level: wrong type"),
-    ("{}", "top level: missing key \"boards\""),
+    ("{\"boards\": [", "line 1, column 12: invalid JSON"),
+    ("{\"boards\": []} x", "line 1, column 16: invalid JSON: text after the document"),
+    ("[]", "(top level): must be a JSON object, got a list"),
+    ("{}", "(top level): missing key \"boards\""),
     ("{\"boards\": {}}", "boards: wrong type"),
     (doc({"firmware_version": "v", "devices": []}), "boards[0]: missing key \"board_id\""),
     (doc(board([]), {"board_id": "zz", "firmware_version": "v", "devices": []}),
@@ -844,11 +844,11 @@ INVALID = [
     (doc(board([]), scanall=[{"retry": []}]), "scanall[0]: missing key \"initial\""),
     (doc(board([]), scanall={}), "scanall: wrong type"),
     ('{"boards": [{"board_id": "1", "board_id": "2", "firmware_version": "v", '
-     '"devices": []}]}', "boards[0]: duplicate key \"board_id\""),
+     '"devices": []}]}', "boards[0]: key \"board_id\" appears twice"),
     ('{"boards": [{"board_id": "1", "firmware_version": "v", "devices": '
      '[{"device_id": "1", "device_type": "led", "read": {"responses": [1], '
      '"responses": [2]}}]}]}',
-     "boards[0].devices[0].read: duplicate key \"responses\""),
+     "boards[0].devices[0].read: key \"responses\" appears twice"),
     ('{"boards": [{"board_id": "1", "firmware_version": "v", "devices": '
      '[{"device_id": "1", "device_type": "led", "read": {"responses": [007]}}]}]}',
      "boards[0].devices[0].read.responses[0]: invalid number literal '007'"),
@@ -895,8 +895,9 @@ def test_unknown_keys_warn(_):
     e.check(THERMISTOR, 1, 1, b"R", val("7"))
     e.stop()
     err = e.stderr()
-    for want in (": version: unknown key ignored", ": boards[0].location: unknown key ignored",
-                 ": boards[0].devices[0].read.comment: unknown key ignored",
+    for want in (": (top level): unknown key \"version\" ignored",
+                 ": boards[0]: unknown key \"location\" ignored",
+                 ": boards[0].devices[0].read: unknown key \"comment\" ignored",
                  ": boards[0].devices[0].on: ignored"):
         assert path + want in err, "%r not in %s" % (want, err)
 
