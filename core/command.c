@@ -853,6 +853,18 @@ DCRE_CMD(config_facts)
 	return e;
 }
 
+size_t dcre_ctx_count(const struct dcre_ctx *ctx)
+{
+	return ctx->n_bridges + (ctx->plc ? 1 : 0);
+}
+
+struct dcre_backend *dcre_ctx_backend(struct dcre_ctx *ctx, size_t i)
+{
+	if (ctx->plc)
+		return i == 0 ? ctx->plc : ctx->bridges[i - 1];
+	return ctx->bridges[i];
+}
+
 DCRE_CMD(test)
 {
 	(void)ctx, (void)m, (void)msg;

@@ -21,6 +21,10 @@ struct dcre_ctx {
 	size_t n_bridges;
 };
 
+/* The worker's backends, in a fixed order: i from 0 to dcre_ctx_count - 1. */
+size_t dcre_ctx_count(const struct dcre_ctx *ctx);
+struct dcre_backend *dcre_ctx_backend(struct dcre_ctx *ctx, size_t i);
+
 /* Run the matched route (m->run). On success *out is the answer body
  * (caller owns); on failure msg says what failed (the caller answers 500). */
 enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,
