@@ -28,6 +28,8 @@ enum dcre_op {
 	DCRE_OP_LED,
 	DCRE_OP_FAN,
 	DCRE_OP_HOST_INFO,
+	DCRE_OP_METRICS,
+	DCRE_OP_COUNT /* the number of operations, not one */
 };
 
 enum dcre_var {
