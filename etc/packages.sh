@@ -12,7 +12,8 @@
 # Groups:
 #   build  compile the service and the emulator
 #   run    what etc/run-demo.sh runs besides them (nginx)
-#   test   everything test/run-tests.sh uses (the real web servers, BMC simulator, tools)
+#   test   everything test/run-tests.sh uses (the real web servers, BMC simulator, Prometheus
+#          and its promtool, tools)
 #   bench  the benchmarks' extra tools
 #   check  the clean-system check of .ci/run (curl, and cgi-fcgi for the README's first request)
 
@@ -20,7 +21,8 @@ DCRE_PKGS_build="meson ninja-build pkg-config gcc libc6-dev
 	libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev"
 DCRE_PKGS_run="nginx-light"
 DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-dev
-	openipmi ipmitool freeipmi-tools openssl curl apache2 lighttpd slapd systemd"
+	openipmi ipmitool freeipmi-tools openssl curl apache2 lighttpd slapd systemd
+	prometheus"
 DCRE_PKGS_bench="wrk"
 DCRE_PKGS_check="curl libfcgi-bin"
 
