@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "result.h"
+#include "timeutil.h"
 
 struct dcre_backend;
 
@@ -40,7 +41,22 @@ struct dcre_target {
 	const char *device_name; /* text device id of a bridge board, else NULL */
 	char board_hex[9];       /* 8 lowercase hex digits, for messages */
 	char device_hex[16];     /* 4+ lowercase hex digits as given, for messages */
+	/* dcre_time_now() by which the whole operation must end (a metrics
+	 * scrape's bound); 0: the transport's own bounds only */
+	double deadline;
 };
+
+/* The time an operation of t may take: own (the transport's bound), cut
+ * to what is left before t's deadline (at least 1 ms). */
+static inline double dcre_target_budget(const struct dcre_target *t, double own)
+{
+	if (!t || t->deadline <= 0)
+		return own;
+	double left = t->deadline - dcre_time_now();
+	if (left < 0.001)
+		left = 0.001;
+	return left < own ? left : own;
+}
 
 enum dcre_power_action {
 	DCRE_POWER_ON,

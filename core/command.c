@@ -323,7 +323,8 @@ static double scan_lock_wait(const struct dcre_ctx *ctx)
 
 /* The scan-all document: from the cache when valid (unless forced), else
  * live under the scan lock, then cached. */
-static enum dcre_err scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc, struct dcre_msg *msg)
+enum dcre_err dcre_command_scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc,
+                                    struct dcre_msg *msg)
 {
 	const char *file = ctx->cfg->scan_cache.file;
 	double timeout = ctx->cfg->scan_cache.timeout;
@@ -361,7 +362,7 @@ DCRE_CMD(scan_all)
 {
 	cJSON *doc = NULL;
 	const char *want_rack = m->op == DCRE_OP_SCAN_RACK ? m->var[DCRE_VAR_RACK] : NULL;
-	enum dcre_err e = scan_doc(ctx, m->op == DCRE_OP_SCAN_FORCE, &doc, msg);
+	enum dcre_err e = dcre_command_scan_doc(ctx, m->op == DCRE_OP_SCAN_FORCE, &doc, msg);
 	if (e)
 		return e;
 

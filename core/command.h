@@ -25,6 +25,16 @@ struct dcre_ctx {
 size_t dcre_ctx_count(const struct dcre_ctx *ctx);
 struct dcre_backend *dcre_ctx_backend(struct dcre_ctx *ctx, size_t i);
 
+/* The scan-all document (the scan cache's shape): from the cache when valid
+ * (unless force), else live under the scan lock, then cached. Caller owns
+ * *doc. */
+enum dcre_err dcre_command_scan_doc(struct dcre_ctx *ctx, bool force, cJSON **doc,
+                                    struct dcre_msg *msg);
+
+/* The metrics answer (Prometheus text, core/metrics.h): *text, caller frees. */
+enum dcre_err dcre_cmd_metrics(struct dcre_ctx *ctx, const struct dcre_route_match *m, char **text,
+                               size_t *len, struct dcre_msg *msg);
+
 /* Run the matched route (m->run). On success *out is the answer body
  * (caller owns); on failure msg says what failed (the caller answers 500). */
 enum dcre_err dcre_command_run(struct dcre_ctx *ctx, const struct dcre_route_match *m, cJSON **out,

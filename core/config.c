@@ -200,6 +200,18 @@ static void load_scan_cache(struct dcre_cfg_loader *ld, const cJSON *s, struct d
 	                    &cfg->scan_cache.timeout);
 }
 
+static void load_metrics(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_config *cfg)
+{
+	static const char *const keys[] = {"max_age", "timeout", NULL};
+	if (!cJSON_IsObject(s)) {
+		dcre_cfg_problem(ld, "metrics", "must be an object");
+		return;
+	}
+	dcre_cfg_check_keys(ld, s, "metrics", keys);
+	dcre_cfg_get_number(ld, s, "metrics", "max_age", 0, 3600, false, &cfg->metrics.max_age);
+	dcre_cfg_get_number(ld, s, "metrics", "timeout", 0, 600, true, &cfg->metrics.timeout);
+}
+
 static void load_log(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_config *cfg)
 {
 	static const char *const keys[] = {"level", "target", "file", NULL};
@@ -257,6 +269,8 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	cfg->path = dcre_xstrdup(path);
 	cfg->scan_cache.file = dcre_xstrdup("/var/lib/opendcre/scan-cache.json");
 	cfg->scan_cache.timeout = 600;
+	cfg->metrics.max_age = 10;
+	cfg->metrics.timeout = 8;
 	cfg->log.level = DCRE_LOG_INFO;
 	cfg->log.target = DCRE_LOG_STDERR;
 
@@ -264,7 +278,8 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	if (!root)
 		goto out;
 
-	static const char *const sections[] = {"plc", "ipmi", "redfish", "scan_cache", "log", NULL};
+	static const char *const sections[] = {"plc", "ipmi",    "redfish", "scan_cache",
+	                                       "log", "metrics", NULL};
 	dcre_cfg_check_keys(&ld, root, "(top level)", sections);
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "plc");
 	if (s || (ov && ov->serial))
@@ -282,6 +297,9 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	if (s)
 		dcre_config_load_redfish(&ld, s, &cfg->redfish);
 	dcre_config_check_bridges(&ld, cfg);
+	s = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+	if (s)
+		load_metrics(&ld, s, cfg);
 	s = cJSON_GetObjectItemCaseSensitive(root, "scan_cache");
 	if (s)
 		load_scan_cache(&ld, s, cfg);

@@ -113,6 +113,10 @@ struct dcre_config {
 		double timeout; /* seconds; 0 = never expires */
 	} scan_cache;
 	struct {
+		double max_age; /* seconds a collection of readings is served */
+		double timeout; /* seconds a collection may take */
+	} metrics;
+	struct {
 		enum dcre_log_level level;
 		enum dcre_log_target target;
 		char *file;

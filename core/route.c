@@ -2,6 +2,7 @@
 #include "route.h"
 
 #include "command.h"
+#include "prom.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ struct route {
 	unsigned methods;
 	enum dcre_op op;
 	dcre_route_run run;
+	dcre_route_text text; /* instead of run: a text answer of this type */
+	const char *content_type;
 	enum dcre_route_effect effect;
 	const char *pattern; /* segments after "/", '{name}' = variable */
 };
@@ -27,71 +30,90 @@ struct route {
 /* Literal routes come before variable ones with the same segment count, so
  * /opendcre/1.3/scan/force is never a rack named "force". */
 static const struct route routes[] = {
-    {DCRE_API_12, GET | POST, DCRE_OP_TEST, dcre_cmd_test, R, "opendcre/1.2/test"},
-    {DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, R,
+    {DCRE_API_12, GET | POST, DCRE_OP_TEST, dcre_cmd_test, NULL, NULL, R, "opendcre/1.2/test"},
+    {DCRE_API_12, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, NULL, NULL, R,
      "opendcre/1.2/plc_config"},
-    {DCRE_API_12, GET, DCRE_OP_VERSION, dcre_cmd_version, R, "opendcre/1.2/version/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, R, "opendcre/1.2/scan"},
-    {DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, R, "opendcre/1.2/scan/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_READ, dcre_cmd_read, R, "opendcre/1.2/read/{type}/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P, "opendcre/1.2/power/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+    {DCRE_API_12, GET, DCRE_OP_VERSION, dcre_cmd_version, NULL, NULL, R,
+     "opendcre/1.2/version/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, NULL, NULL, R, "opendcre/1.2/scan"},
+    {DCRE_API_12, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, NULL, NULL, R,
+     "opendcre/1.2/scan/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_READ, dcre_cmd_read, NULL, NULL, R,
+     "opendcre/1.2/read/{type}/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
+     "opendcre/1.2/power/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
      "opendcre/1.2/power/{board}/{device}/{action}"},
-    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+    {DCRE_API_12, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
      "opendcre/1.2/power/{type}/{board}/{device}/{action}"},
-    {DCRE_API_12, GET, DCRE_OP_ASSET, dcre_cmd_asset, R, "opendcre/1.2/asset/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, R,
+    {DCRE_API_12, GET, DCRE_OP_ASSET, dcre_cmd_asset, NULL, NULL, R,
+     "opendcre/1.2/asset/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, NULL, NULL, R,
      "opendcre/1.2/boot_target/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, C,
+    {DCRE_API_12, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, NULL, NULL, C,
      "opendcre/1.2/boot_target/{board}/{device}/{target}"},
-    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, R, "opendcre/1.2/location/{board}"},
-    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, NULL, NULL, R,
+     "opendcre/1.2/location/{board}"},
+    {DCRE_API_12, GET, DCRE_OP_LOCATION, dcre_cmd_location, NULL, NULL, R,
      "opendcre/1.2/location/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, R, "opendcre/1.2/led/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, C, "opendcre/1.2/led/{board}/{device}/{state}"},
-    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, C,
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, R,
+     "opendcre/1.2/led/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, C,
+     "opendcre/1.2/led/{board}/{device}/{state}"},
+    {DCRE_API_12, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, C,
      "opendcre/1.2/led/{board}/{device}/{state}/{color}"},
-    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, R, "opendcre/1.2/fan/{board}/{device}"},
-    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, C, "opendcre/1.2/fan/{board}/{device}/{speed}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, NULL, NULL, R,
+     "opendcre/1.2/fan/{board}/{device}"},
+    {DCRE_API_12, GET, DCRE_OP_FAN, dcre_cmd_fan, NULL, NULL, C,
+     "opendcre/1.2/fan/{board}/{device}/{speed}"},
 
-    {DCRE_API_13, GET | POST, DCRE_OP_TEST, dcre_cmd_test, R, "opendcre/1.3/test"},
-    {DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, dcre_cmd_service_version, R,
+    {DCRE_API_13, GET | POST, DCRE_OP_TEST, dcre_cmd_test, NULL, NULL, R, "opendcre/1.3/test"},
+    {DCRE_API_13, GET, DCRE_OP_METRICS, NULL, dcre_cmd_metrics, DCRE_PROM_CONTENT_TYPE, R,
+     "opendcre/metrics"},
+    {DCRE_API_13, GET, DCRE_OP_METRICS, NULL, dcre_cmd_metrics, DCRE_PROM_CONTENT_TYPE, R,
+     "metrics"},
+    {DCRE_API_13, GET | POST, DCRE_OP_SERVICE_VERSION, dcre_cmd_service_version, NULL, NULL, R,
      "opendcre/version"},
-    {DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, R,
+    {DCRE_API_13, GET | POST, DCRE_OP_PLC_CONFIG, dcre_cmd_config_facts, NULL, NULL, R,
      "opendcre/1.3/plc_config"},
-    {DCRE_API_13, GET, DCRE_OP_VERSION, dcre_cmd_version, R, "opendcre/1.3/version/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, R, "opendcre/1.3/scan"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, dcre_cmd_scan_all, C, "opendcre/1.3/scan/force"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_RACK, dcre_cmd_scan_all, R, "opendcre/1.3/scan/{rack}"},
-    {DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, R,
+    {DCRE_API_13, GET, DCRE_OP_VERSION, dcre_cmd_version, NULL, NULL, R,
+     "opendcre/1.3/version/{rack}/{board}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN, dcre_cmd_scan_all, NULL, NULL, R, "opendcre/1.3/scan"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_FORCE, dcre_cmd_scan_all, NULL, NULL, C,
+     "opendcre/1.3/scan/force"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_RACK, dcre_cmd_scan_all, NULL, NULL, R,
+     "opendcre/1.3/scan/{rack}"},
+    {DCRE_API_13, GET, DCRE_OP_SCAN_BOARD, dcre_cmd_scan_board, NULL, NULL, R,
      "opendcre/1.3/scan/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_READ, dcre_cmd_read, R,
+    {DCRE_API_13, GET, DCRE_OP_READ, dcre_cmd_read, NULL, NULL, R,
      "opendcre/1.3/read/{type}/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
      "opendcre/1.3/power/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
      "opendcre/1.3/power/{rack}/{board}/{device}/{action}"},
-    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, P,
+    {DCRE_API_13, GET, DCRE_OP_POWER, dcre_cmd_power, NULL, NULL, P,
      "opendcre/1.3/power/{type}/{rack}/{board}/{device}/{action}"},
-    {DCRE_API_13, GET, DCRE_OP_ASSET, dcre_cmd_asset, R,
+    {DCRE_API_13, GET, DCRE_OP_ASSET, dcre_cmd_asset, NULL, NULL, R,
      "opendcre/1.3/asset/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, R,
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, NULL, NULL, R,
      "opendcre/1.3/boot_target/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, C,
+    {DCRE_API_13, GET, DCRE_OP_BOOT_TARGET, dcre_cmd_boot_target, NULL, NULL, C,
      "opendcre/1.3/boot_target/{rack}/{board}/{device}/{target}"},
-    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, NULL, NULL, R,
      "opendcre/1.3/location/{rack}/{board}"},
-    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, R,
+    {DCRE_API_13, GET, DCRE_OP_LOCATION, dcre_cmd_location, NULL, NULL, R,
      "opendcre/1.3/location/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, R, "opendcre/1.3/led/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, C,
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, R,
+     "opendcre/1.3/led/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, C,
      "opendcre/1.3/led/{rack}/{board}/{device}/{state}"},
-    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, C,
+    {DCRE_API_13, GET, DCRE_OP_LED, dcre_cmd_led, NULL, NULL, C,
      "opendcre/1.3/led/{rack}/{board}/{device}/{state}/{color}/{blink}"},
-    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, R, "opendcre/1.3/fan/{rack}/{board}/{device}"},
-    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, C,
+    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, NULL, NULL, R,
+     "opendcre/1.3/fan/{rack}/{board}/{device}"},
+    {DCRE_API_13, GET, DCRE_OP_FAN, dcre_cmd_fan, NULL, NULL, C,
      "opendcre/1.3/fan/{rack}/{board}/{device}/{speed}"},
-    {DCRE_API_13, GET, DCRE_OP_HOST_INFO, dcre_cmd_host_info, R,
+    {DCRE_API_13, GET, DCRE_OP_HOST_INFO, dcre_cmd_host_info, NULL, NULL, R,
      "opendcre/1.3/host_info/{rack}/{board}/{device}"},
 };
 
@@ -224,6 +246,8 @@ enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *m
 		m->api = r->api;
 		m->op = r->op;
 		m->run = r->run;
+		m->text = r->text;
+		m->content_type = r->content_type;
 		if (r->op == DCRE_OP_POWER)
 			power_vars(m);
 		m->changes = r->effect == DCRE_EFFECT_CHANGE ||

@@ -54,6 +54,11 @@ struct dcre_route_match;
 typedef enum dcre_err (*dcre_route_run)(struct dcre_ctx *ctx, const struct dcre_route_match *m,
                                         cJSON **out, struct dcre_msg *msg);
 
+/* The command of a route whose answer is text, not JSON (the metrics):
+ * *text (caller frees) of *len bytes, of the route's content type. */
+typedef enum dcre_err (*dcre_route_text)(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+                                         char **text, size_t *len, struct dcre_msg *msg);
+
 /* Whether a route changes state: what is audited, and what a viewer may
  * not do. */
 enum dcre_route_effect {
@@ -65,8 +70,10 @@ enum dcre_route_effect {
 struct dcre_route_match {
 	enum dcre_api api;
 	enum dcre_op op;
-	dcre_route_run run;
-	bool changes; /* the matched route changes state (resolved for power) */
+	dcre_route_run run;       /* a JSON answer; or: */
+	dcre_route_text text;     /* a text answer */
+	const char *content_type; /* of the text answer */
+	bool changes;             /* the matched route changes state (resolved for power) */
 	/* borrowed from the path (or static); NULL = absent. For power routes
 	 * the old-style URLs of api.md §6.5 are already resolved: action is
 	 * always set ("status" by default) and board/device are the ids. */

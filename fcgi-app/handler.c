@@ -33,24 +33,27 @@ static const char *status_text(int status)
 	}
 }
 
-static void reply(FCGX_Request *req, int status, const char *allow, cJSON *body)
+static void reply_text(FCGX_Request *req, int status, const char *type, const char *allow,
+                       const char *text, size_t len)
 {
-	char *text = NULL;
-	size_t len = 0;
-
-	if (body) {
-		text = dcre_json_print(body, &len);
-	}
-	char head[256];
+	char head[320];
 	int n = snprintf(head, sizeof(head),
-	                 "Status: %s\r\nContent-Type: application/json\r\n"
+	                 "Status: %s\r\nContent-Type: %s\r\n"
 	                 "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
 	                 "Content-Length: %zu\r\n%s%s%s\r\n",
-	                 status_text(status), len, allow ? "Allow: " : "", allow ? allow : "",
+	                 status_text(status), type, len, allow ? "Allow: " : "", allow ? allow : "",
 	                 allow ? "\r\n" : "");
 	FCGX_PutStr(head, n, req->out);
-	if (text)
+	if (text && len)
 		FCGX_PutStr(text, (int)len, req->out);
+}
+
+static void reply(FCGX_Request *req, int status, const char *allow, cJSON *body)
+{
+	size_t len = 0;
+	char *text = body ? dcre_json_print(body, &len) : NULL;
+
+	reply_text(req, status, "application/json", allow, text, len);
 	free(text);
 }
 
@@ -242,14 +245,25 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 		break;
 	}
 	cJSON *body = NULL;
-	enum dcre_err e = dcre_command_run(ctx, &m, &body, &msg);
+	char *text = NULL;
+	size_t len = 0;
+	enum dcre_err e;
+	if (m.text) {
+		msg.text[0] = '\0';
+		e = m.text(ctx, &m, &text, &len, &msg);
+	} else {
+		e = dcre_command_run(ctx, &m, &body, &msg);
+	}
 	audit(req, &m, method, uri, e, &msg);
 	if (e) {
 		dcre_warn("%s %s: %s", method, uri, msg.text);
 		reply_error(req, m.api, 500, NULL, msg.text[0] ? msg.text : dcre_strerror(e));
+	} else if (m.text) {
+		reply_text(req, 200, m.content_type, NULL, text, len);
 	} else {
 		reply(req, 200, NULL, body);
 	}
+	free(text);
 	cJSON_Delete(body);
 out:
 	dcre_path_free(&path);

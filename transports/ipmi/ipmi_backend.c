@@ -323,7 +323,8 @@ static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_tar
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_scan_board(b, t, boards, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -347,7 +348,8 @@ static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_read(b, t, type, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -360,7 +362,8 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_power(b, t, type, action, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -372,7 +375,8 @@ static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t,
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_led(b, t, set, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -385,7 +389,8 @@ static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_ta
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_boot_target(b, t, target, now, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -397,7 +402,8 @@ static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *
 	struct ipmi_bmc *m = bmc_of(b);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, IPMI_OP_TIMEOUTS * m->cfg->b.timeout + IPMI_OP_EXTRA_S);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
 	e = do_asset(b, t, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;

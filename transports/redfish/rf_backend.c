@@ -169,8 +169,9 @@ static enum dcre_err operate(struct rf_server *s, op_fn fn, const struct op_args
 	struct rf_http *h = http_of(s);
 	enum dcre_err e = DCRE_OK;
 
-	rf_http_op_begin(h, RF_OP_TIMEOUTS * s->sv->b.timeout + extra_s,
-	                 RF_OP_MAX_REQUESTS + extra_requests);
+	rf_http_op_begin(
+	    h, dcre_target_budget(a ? a->t : NULL, RF_OP_TIMEOUTS * s->sv->b.timeout + extra_s),
+	    RF_OP_MAX_REQUESTS + extra_requests);
 	if (live)
 		e = discover(s, msg);
 	if (!e)
