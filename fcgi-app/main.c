@@ -17,6 +17,7 @@
 #include "plc_modem.h"
 #include "prefork.h"
 #include "scancache.h"
+#include "stats.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG "/etc/opendcre/opendcre.json"
@@ -172,6 +173,8 @@ int main(int argc, char **argv)
 	          dcre_config_has_plc(cfg) ? "on " : "not configured",
 	          dcre_config_has_plc(cfg) ? cfg->plc.device : "", cfg->scan_cache.file);
 
+	/* the counters every worker adds to: mapped before the workers fork */
+	dcre_stats_init();
 	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd, .modem = modem};
 	int rc = dcre_prefork_run(workers, dcre_worker_main, &wa);
 	dcre_info("opendcre-fcgi stopped");

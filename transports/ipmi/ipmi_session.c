@@ -8,6 +8,7 @@
 
 #include "ipmi_map.h"
 #include "log.h"
+#include "stats.h"
 #include "timeutil.h"
 
 void ipmi_session_init(struct ipmi_session *s, const struct dcre_ipmi_bmc *bmc)
@@ -120,6 +121,8 @@ static enum dcre_err open_session(struct ipmi_session *s, struct dcre_msg *msg)
 	s->last = dcre_time_now();
 	s->gen++;
 	s->fresh = true;
+	dcre_stats_add(DCRE_STAT_IPMI_OPENED, 1);
+	dcre_stats_add(DCRE_STAT_IPMI_REOPENED, s->gen > 1);
 	dcre_debug("%s: session opened (cipher suite %d)", s->label, c->cipher_suite);
 	rc = DCRE_OK;
 out:

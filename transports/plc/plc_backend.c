@@ -20,6 +20,7 @@
 #include "plc_device.h"
 #include "plc_frame.h"
 #include "plc_lock.h"
+#include "stats.h"
 #include "plc_modem.h"
 #include "plc_serial.h"
 #include "text.h"
@@ -141,11 +142,14 @@ static enum dcre_err lock_serial(struct plc_bus *bus, long long lock_deadline, s
  * exchange that follows has budget_ms (see the bounds above). */
 static enum dcre_err txn_begin(struct plc_bus *bus, int budget_ms, struct dcre_msg *msg)
 {
+	double lock_start = dcre_time_now();
 	long long lock_deadline = dcre_time_now_ms() + bus->bounds.lock_wait_ms;
 	enum dcre_err e =
 	    plc_lock_take(&bus->lock, bus->cfg->lockfile, bus->bounds.lock_wait_ms, msg);
-	if (e)
+	if (e) {
+		dcre_stats_lock_wait(dcre_time_now() - lock_start);
 		return e;
+	}
 	bus->bus_failed = false;
 	/* The flush also finds a line whose other end went away (the emulator
 	 * restarted, a USB adapter was unplugged): a hung-up tty answers EIO,
@@ -162,7 +166,9 @@ static enum dcre_err txn_begin(struct plc_bus *bus, int budget_ms, struct dcre_m
 		}
 		plc_reader_init(&bus->rd, bus->fd);
 	}
-	if ((e = lock_serial(bus, lock_deadline, msg)) != DCRE_OK) {
+	e = lock_serial(bus, lock_deadline, msg);
+	dcre_stats_lock_wait(dcre_time_now() - lock_start);
+	if (e != DCRE_OK) {
 		plc_lock_release(&bus->lock);
 		return e;
 	}
@@ -188,10 +194,14 @@ static bool past_deadline(const struct plc_bus *bus)
 	return dcre_time_now_ms() >= bus->deadline;
 }
 
-/* §7 steps 5 and 6. */
-static void txn_end(struct plc_bus *bus)
+/* §7 steps 5 and 6; e is the transaction's outcome. */
+static void txn_end(struct plc_bus *bus, enum dcre_err e)
 {
 	struct dcre_msg why;
+
+	dcre_stats_add(DCRE_STAT_BUS_TRANSACTIONS, 1);
+	if (e == DCRE_ETIMEDOUT)
+		dcre_stats_add(DCRE_STAT_BUS_TIMEOUTS, 1);
 
 	if (bus->modem && bus->bus_failed && bus->fd >= 0 &&
 	    plc_modem_configure(bus->modem, bus->fd, &why) != DCRE_OK)
@@ -258,8 +268,10 @@ static enum dcre_err receive(struct plc_bus *bus, const struct plc_cmd *c, uint8
 		uint8_t frame[PLC_MAX_FRAME];
 		hexdump("<", frame, plc_frame_encode(ans, frame));
 	}
-	if (e == DCRE_EPROTO)
+	if (e == DCRE_EPROTO) {
+		dcre_stats_add(DCRE_STAT_BUS_CORRUPT, 1);
 		dcre_debug("PLC bus: corrupt packet during %s: %s", c->what, why.text);
+	}
 	if (e == DCRE_EIO)
 		return io_failed(bus, c->what, errno, msg);
 	return e;
@@ -301,6 +313,7 @@ static enum dcre_err exchange(struct plc_bus *bus, const struct plc_cmd *c, stru
 	for (int round = 0;
 	     e == DCRE_EPROTO && round < bus->cfg->retry_limit && !past_deadline(bus); round++) {
 		static const uint8_t retry = '?';
+		dcre_stats_add(DCRE_STAT_BUS_RETRIES, 1);
 		seq = plc_lock_next_seq(&bus->lock);
 		e = send_packet(bus, c, seq, c->board, &retry, 1, msg);
 		if (e)
@@ -337,7 +350,7 @@ static enum dcre_err transact(struct plc_bus *bus, const struct plc_cmd *c, stru
 	if (e)
 		return e;
 	e = exchange(bus, c, ans, msg);
-	txn_end(bus);
+	txn_end(bus, e);
 	return e;
 }
 
@@ -481,7 +494,7 @@ static enum dcre_err write_and_read(struct plc_bus *bus, const struct dcre_targe
 		read_cmd(&rc, t, read_type, what, sizeof(what));
 		e = exchange(bus, &rc, &ans, msg);
 	}
-	txn_end(bus);
+	txn_end(bus, e);
 	return e ? e : read_convert(t, read_type, &rc, &ans, out, msg);
 }
 
@@ -698,6 +711,7 @@ static enum dcre_err scan(struct plc_bus *bus, uint32_t board, bool all, struct 
 	for (int attempt = 0; attempt < bus->cfg->retry_limit && e == DCRE_EPROTO && !final;
 	     attempt++) {
 		if (attempt > 0) {
+			dcre_stats_add(DCRE_STAT_BUS_RETRIES, 1);
 			if (all)
 				c.board |= PLC_BOARD_SHUFFLE;
 			dcre_time_sleep(PLC_RESEND_PAUSE_MS / 1000.0);
@@ -761,7 +775,7 @@ static enum dcre_err plc_scan_board(struct dcre_backend *b, const struct dcre_ta
 	if (e)
 		return e;
 	e = scan(bus, t->board, false, boards, msg);
-	txn_end(bus);
+	txn_end(bus, e);
 	return e;
 }
 
@@ -773,7 +787,7 @@ static enum dcre_err plc_scan_all(struct dcre_backend *b, struct dcre_boards *bo
 	if (e)
 		return e;
 	e = scan(bus, bus->scan_all_id, true, boards, msg);
-	txn_end(bus);
+	txn_end(bus, e);
 	return e;
 }
 
@@ -797,7 +811,7 @@ static enum dcre_err plc_config_facts(struct dcre_backend *b, struct dcre_facts 
 	e = plc_modem_read_regs(bus->modem, bus->fd, &reg0, &reg1, msg);
 	if (e == DCRE_EIO)
 		close_serial(bus);
-	txn_end(bus);
+	txn_end(bus, e);
 	if (e)
 		return e;
 	plc_modem_decode(reg0, reg1, &regs);

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "rf_parse.h"
+#include "stats.h"
 #include "timeutil.h"
 
 #define RF_BODY_MAX (4u << 20) /* larger answers are refused */
@@ -448,6 +449,7 @@ static enum dcre_err login(struct rf_http *h, struct dcre_msg *msg)
 		}
 		cJSON_Delete(doc);
 		h->auth = RF_AUTH_SESSION;
+		dcre_stats_add(DCRE_STAT_REDFISH_LOGINS, 1);
 		dcre_debug("%s: session opened", h->label);
 	} else {
 		h->auth = RF_AUTH_BASIC;
