@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 
-ROUTE_ROW = re.compile(r'^\|\s*(GET(?:, POST)?)\s*\|\s*`(/opendcre/[^`]*)`\s*\|')
+ROUTE_ROW = re.compile(r'^\|\s*(GET(?:, POST)?)\s*\|\s*`(/(?:opendcre/)?[^`]*)`\s*\|')
 KEY_ROW = re.compile(r'^\|\s*`([a-z0-9_]+)`\s*\|')
 HEADING = re.compile(r'^(#+)\s+(.*?)\s*$')
 
@@ -34,6 +34,7 @@ KEY_TABLES = {
     ('load_gpio', 'keys'): '`plc.gpio`',
     ('load_scan_cache', 'keys'): '`scan_cache` section',
     ('load_log', 'keys'): '`log` section',
+    ('load_metrics', 'keys'): '`metrics` section',
     ('dcre_config_load_ipmi', 'keys'): '`ipmi` section',
     ('dcre_config_load_ipmi', 'fkeys'): 'IPMI device file',
     ('load_bmc', 'keys'): 'One BMC',

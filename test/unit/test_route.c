@@ -121,6 +121,8 @@ int main(void)
 	check_effects();
 	/* every 1.2 route */
 	check_op("/opendcre/1.2/test", DCRE_API_12, DCRE_OP_TEST);
+	check_op("/opendcre/metrics", DCRE_API_13, DCRE_OP_METRICS);
+	check_op("/metrics", DCRE_API_13, DCRE_OP_METRICS);
 	check_op("/opendcre/1.2/plc_config", DCRE_API_12, DCRE_OP_PLC_CONFIG);
 	check_op("/opendcre/1.2/version/1", DCRE_API_12, DCRE_OP_VERSION);
 	check_op("/opendcre/1.2/scan", DCRE_API_12, DCRE_OP_SCAN);
@@ -245,7 +247,7 @@ int main(void)
 		           (strstr(m.allow, "POST") != NULL) == ri.post,
 		       "route %zu (%s) matches as listed", n, ri.pattern);
 	}
-	tap_ok(n == 42, "dcre_route_info lists %zu routes", n);
+	tap_ok(n == 44, "dcre_route_info lists %zu routes", n);
 	tap_ok(!dcre_route_info(n, &ri) && !dcre_route_info((size_t)-1, &ri),
 	       "dcre_route_info is false past the end");
 	return tap_done();
