@@ -14,6 +14,7 @@
 enum dcre_api {
 	DCRE_API_12 = 12,
 	DCRE_API_13 = 13,
+	DCRE_API_REDFISH = 100, /* the Redfish front end (core/redfish.h) */
 };
 
 /* Numbers as raw items: dcre_json_double returns NULL for NaN or infinity. */

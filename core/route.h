@@ -29,7 +29,8 @@ enum dcre_op {
 	DCRE_OP_FAN,
 	DCRE_OP_HOST_INFO,
 	DCRE_OP_METRICS,
-	DCRE_OP_COUNT /* the number of operations, not one */
+	DCRE_OP_REDFISH, /* a Redfish resource (core/redfish_res.h) */
+	DCRE_OP_COUNT    /* the number of operations, not one */
 };
 
 enum dcre_var {
@@ -59,12 +60,21 @@ typedef enum dcre_err (*dcre_route_run)(struct dcre_ctx *ctx, const struct dcre_
 typedef enum dcre_err (*dcre_route_text)(struct dcre_ctx *ctx, const struct dcre_route_match *m,
                                          char **text, size_t *len, struct dcre_msg *msg);
 
+struct dcre_rf_request;
+struct dcre_rf_reply;
+
+/* The command of a Redfish route (core/redfish_res.h): method, body and
+ * headers in req; status, body and ETag in out. */
+typedef void (*dcre_route_rf)(struct dcre_ctx *ctx, const struct dcre_route_match *m,
+                              const struct dcre_rf_request *req, struct dcre_rf_reply *out);
+
 /* Whether a route changes state: what is audited, and what a viewer may
  * not do. */
 enum dcre_route_effect {
 	DCRE_EFFECT_READ,
 	DCRE_EFFECT_CHANGE,
 	DCRE_EFFECT_CHANGE_UNLESS_STATUS, /* power: every action but "status" */
+	DCRE_EFFECT_CHANGE_ON_WRITE,      /* Redfish: PATCH and POST change state */
 };
 
 struct dcre_route_match {
@@ -72,13 +82,14 @@ struct dcre_route_match {
 	enum dcre_op op;
 	dcre_route_run run;       /* a JSON answer; or: */
 	dcre_route_text text;     /* a text answer */
+	dcre_route_rf rf;         /* a Redfish resource */
 	const char *content_type; /* of the text answer */
 	bool changes;             /* the matched route changes state (resolved for power) */
 	/* borrowed from the path (or static); NULL = absent. For power routes
 	 * the old-style URLs of api.md §6.5 are already resolved: action is
 	 * always set ("status" by default) and board/device are the ids. */
 	const char *var[DCRE_VAR_COUNT];
-	char allow[48]; /* "GET, HEAD, OPTIONS" or with POST */
+	char allow[48]; /* "GET, HEAD, OPTIONS" or with POST; Redfish: its methods */
 };
 
 enum dcre_route_result {
@@ -102,7 +113,9 @@ int dcre_route_power_action(const char *s, bool any_case);
 struct dcre_route_info {
 	enum dcre_api api;
 	enum dcre_op op;
-	bool post; /* POST too; every route takes GET, HEAD and OPTIONS */
+	bool post;  /* POST too; every route takes GET, HEAD and OPTIONS */
+	bool patch; /* PATCH too (Redfish) */
+	bool get;   /* GET and HEAD (every route but a Redfish action) */
 	enum dcre_route_effect effect;
 	const char *pattern; /* "opendcre/1.3/scan/{rack}": segments, '{name}' a variable; static */
 };
@@ -111,7 +124,8 @@ struct dcre_route_info {
  * end. */
 bool dcre_route_info(size_t i, struct dcre_route_info *out);
 
-/* Match method + path. HEAD is treated as GET. m->var point into p. */
+/* Match method + path. HEAD is treated as GET. m->var point into p. A
+ * Redfish path ("/redfish/...") may end in '/'. */
 enum dcre_route_result dcre_route_match(const struct dcre_path *p, const char *method,
                                         struct dcre_route_match *m);
 

@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "log.h"
 #include "number.h"
+#include "rf_http.h"
 #include "route.h"
 #include "text.h"
 #include "url.h"
@@ -165,13 +166,10 @@ static const char *audit_id(char *dst, size_t cap, const char *text, int digits)
 	return audit_text(dst, cap, text, false);
 }
 
-static void audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
-                  const char *uri, enum dcre_err e, const struct dcre_msg *msg)
+void dcre_handler_audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
+                        const char *uri, const char *outcome)
 {
-	if (!m->changes)
-		return;
-
-	char user[256], meth[64], route[1024], board[128], device[128], outcome[DCRE_MSG_MAX + 16];
+	char user[256], meth[64], route[1024], board[128], device[128];
 	size_t route_len = strcspn(uri, "?");
 	char *path = dcre_xstrndup(uri, route_len);
 
@@ -180,6 +178,18 @@ static void audit(FCGX_Request *req, const struct dcre_route_match *m, const cha
 	audit_text(route, sizeof(route), path, false);
 	audit_id(board, sizeof(board), m->var[DCRE_VAR_BOARD], 8);
 	audit_id(device, sizeof(device), m->var[DCRE_VAR_DEVICE], 4);
+	dcre_info("audit: user=%s method=%s route=%s board=%s device=%s outcome=%s", user, meth,
+	          route, board, device, outcome);
+	free(path);
+}
+
+static void audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
+                  const char *uri, enum dcre_err e, const struct dcre_msg *msg)
+{
+	if (!m->changes)
+		return;
+
+	char outcome[DCRE_MSG_MAX + 16];
 	if (e) {
 		char text[DCRE_MSG_MAX];
 		audit_text(text, sizeof(text), msg->text[0] ? msg->text : dcre_strerror(e), true);
@@ -187,9 +197,7 @@ static void audit(FCGX_Request *req, const struct dcre_route_match *m, const cha
 	} else {
 		snprintf(outcome, sizeof(outcome), "200");
 	}
-	dcre_info("audit: user=%s method=%s route=%s board=%s device=%s outcome=%s", user, meth,
-	          route, board, device, outcome);
-	free(path);
+	dcre_handler_audit(req, m, method, uri, outcome);
 }
 
 void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
@@ -220,6 +228,10 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 	}
 	if (dcre_url_normalise(uri, decoded, &path, &msg) != DCRE_OK) {
 		bad_request(req, dcre_route_api_raw(uri), msg.text);
+		goto out;
+	}
+	if (dcre_rf_http_is(&path)) {
+		dcre_rf_http_serve(ctx, req, &path, method, uri);
 		goto out;
 	}
 	switch (dcre_route_match(&path, method, &m)) {

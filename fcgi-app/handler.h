@@ -11,6 +11,11 @@
 
 void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req);
 
+/* The audit line of a state-changing request of route m: the web server's
+ * user (REMOTE_USER), method, route, board, device and outcome text. */
+void dcre_handler_audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
+                        const char *uri, const char *outcome);
+
 /* Read and ignore what is left of the request body (at most 1 MiB). True
  * when the input stream was read to its end. */
 bool dcre_handler_read_input(FCGX_Request *req);

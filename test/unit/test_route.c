@@ -247,7 +247,37 @@ int main(void)
 		           (strstr(m.allow, "POST") != NULL) == ri.post,
 		       "route %zu (%s) matches as listed", n, ri.pattern);
 	}
-	tap_ok(n == 44, "dcre_route_info lists %zu routes", n);
+	/* the Redfish rows: a trailing '/' is the same resource; PATCH and
+	 * POST change state, GET does not; other methods get 405 with the
+	 * resource's Allow */
+	tap_ok(route("/redfish/v1/", "GET", &m) == DCRE_ROUTE_OK && m.api == DCRE_API_REDFISH &&
+	           m.rf && !m.changes,
+	       "GET /redfish/v1/ is the Redfish service root, reading");
+	tap_ok(route("/redfish/v1/Chassis/0000001f", "PATCH", &m) == DCRE_ROUTE_OK && m.changes &&
+	           strcmp(m.allow, "GET, HEAD, PATCH") == 0,
+	       "PATCH of a chassis changes state (Allow %s)", m.allow);
+	tap_ok(route("/redfish/v1/Chassis/0000001f", "GET", &m) == DCRE_ROUTE_OK && !m.changes,
+	       "GET of a chassis reads");
+	tap_ok(route("/redfish/v1/Systems/0000001f/Actions/ComputerSystem.Reset", "GET", &m) ==
+	               DCRE_ROUTE_BAD_METHOD &&
+	           strcmp(m.allow, "POST") == 0,
+	       "GET of the Reset action is 405 with Allow %s", m.allow);
+	tap_ok(route("/redfish/v1/Systems/0000001f/Actions/ComputerSystem.Reset", "POST", &m) ==
+	               DCRE_ROUTE_OK &&
+	           m.changes,
+	       "POST of the Reset action changes state");
+	tap_ok(route("/redfish/v1/Chassis", "DELETE", &m) == DCRE_ROUTE_BAD_METHOD &&
+	           strcmp(m.allow, "GET, HEAD") == 0,
+	       "DELETE of a collection is 405 with Allow %s", m.allow);
+	tap_ok(route("/redfish/v1/SessionService/Sessions", "POST", &m) == DCRE_ROUTE_OK &&
+	           !m.changes,
+	       "a login POST changes nothing (it is refused)");
+	tap_ok(route("/redfish/v1/Nothing", "GET", &m) == DCRE_ROUTE_NOT_FOUND,
+	       "an unknown Redfish path is not found");
+	tap_ok(route("/opendcre/1.3/scan", "PATCH", &m) == DCRE_ROUTE_BAD_METHOD &&
+	           strcmp(m.allow, "GET, HEAD, OPTIONS") == 0,
+	       "PATCH of an OpenDCRE route stays 405 with its old Allow");
+	tap_ok(n == 61, "dcre_route_info lists %zu routes (44 OpenDCRE, 17 Redfish)", n);
 	tap_ok(!dcre_route_info(n, &ri) && !dcre_route_info((size_t)-1, &ri),
 	       "dcre_route_info is false past the end");
 	return tap_done();

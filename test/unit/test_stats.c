@@ -37,7 +37,7 @@ static const char *const op_name[DCRE_OP_COUNT] = {
     "test",       "service_version", "plc_config", "version", "scan",
     "scan_force", "scan_rack",       "scan_board", "read",    "power",
     "asset",      "boot_target",     "location",   "led",     "fan",
-    "host_info",  "metrics"};
+    "host_info",  "metrics",         "redfish"};
 
 static void worker(int id)
 {
@@ -201,6 +201,7 @@ int main(void)
 	if (done == MAP_FAILED)
 		return 1;
 	atomic_init(done, 0);
+	fflush(stdout); /* the workers exit(): they must not print the parent's lines again */
 	pid_t vpid = fork();
 	if (vpid == 0)
 		victim(done);
