@@ -53,17 +53,22 @@ static void send_reply(FCGX_Request *req, const struct dcre_rf_reply *r, const c
 		len = strlen(text);
 		type = r->content_type ? r->content_type : "text/plain";
 	}
-	FCGX_FPrintF(req->out, "Status: %s\r\nOData-Version: 4.0\r\nCache-Control: no-store\r\n",
-	             status_line(r->status));
+	char head[512];
+	int n = snprintf(head, sizeof(head),
+	                 "Status: %s\r\nOData-Version: 4.0\r\nCache-Control: no-store\r\n",
+	                 status_line(r->status));
 	if (r->status != 204)
-		FCGX_FPrintF(req->out, "Content-Type: %s\r\nContent-Length: %zu\r\n", type, len);
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+		              "Content-Type: %s\r\nContent-Length: %zu\r\n", type, len);
 	if (r->etag[0])
-		FCGX_FPrintF(req->out, "ETag: %s\r\n", r->etag);
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "ETag: %s\r\n", r->etag);
 	if (allow && *allow)
-		FCGX_FPrintF(req->out, "Allow: %s\r\n", allow);
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Allow: %s\r\n", allow);
 	if (r->status == 200 && !r->text)
-		FCGX_FPrintF(req->out, "Link: </redfish/v1/$metadata>; rel=describedby\r\n");
-	FCGX_PutS("\r\n", req->out);
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+		              "Link: </redfish/v1/$metadata>; rel=describedby\r\n");
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	FCGX_PutStr(head, n, req->out);
 	if (text && len && r->status != 204)
 		FCGX_PutStr(text, (int)len, req->out);
 	free(text);
