@@ -108,8 +108,9 @@ DCRE_RF_CMD(odata)
 	out->body = o;
 }
 
-/* The CSDL documents the service's payloads use (DMTF DSP8010), with the
- * versioned namespaces of their @odata.type. */
+/* The CSDL documents the service's payloads use (DMTF DSP8010): the
+ * namespace of the file and the versioned one of their @odata.type (the
+ * extensions file declares only the versioned one). */
 static const char *const csdl[][2] = {
     {"ServiceRoot", "ServiceRoot.v1_20_0"},
     {"ChassisCollection", NULL},
@@ -126,7 +127,7 @@ static const char *const csdl[][2] = {
     {"SessionCollection", NULL},
     {"Resource", "Resource.v1_23_0"},
     {"Message", "Message.v1_1_1"},
-    {"RedfishExtensions", "RedfishExtensions.v1_0_0"},
+    {NULL, "RedfishExtensions.v1_0_0"},
 };
 
 DCRE_RF_CMD(metadata)
@@ -139,11 +140,17 @@ DCRE_RF_CMD(metadata)
 	    "<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" "
 	    "Version=\"4.0\">\n");
 	for (size_t i = 0; i < sizeof(csdl) / sizeof(csdl[0]); i++) {
-		ADD("  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/%s_v1.xml\">\n"
-		    "    <edmx:Include Namespace=\"%s\"/>\n",
-		    csdl[i][0], csdl[i][0]);
+		if (csdl[i][0])
+			ADD("  <edmx:Reference "
+			    "Uri=\"http://redfish.dmtf.org/schemas/v1/%s_v1.xml\">\n"
+			    "    <edmx:Include Namespace=\"%s\"/>\n",
+			    csdl[i][0], csdl[i][0]);
+		else
+			ADD("  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/"
+			    "RedfishExtensions_v1.xml\">\n");
 		if (csdl[i][1])
-			ADD("    <edmx:Include Namespace=\"%s\"/>\n", csdl[i][1]);
+			ADD("    <edmx:Include Namespace=\"%s\"%s/>\n", csdl[i][1],
+			    csdl[i][0] ? "" : " Alias=\"Redfish\"");
 		ADD("  </edmx:Reference>\n");
 	}
 	ADD("  <edmx:DataServices>\n"
