@@ -98,6 +98,15 @@ static const struct {
     [DCRE_RF_OPERATION_NOT_ALLOWED] = {"OperationNotAllowed",
                                        "The HTTP method is not allowed on this resource.",
                                        "Critical", "None.", 0},
+    [DCRE_RF_INSUFFICIENT_PRIVILEGE] = {"InsufficientPrivilege",
+                                        "There are insufficient privileges for the account or "
+                                        "credentials associated with the current session to "
+                                        "perform the requested operation.",
+                                        "Critical",
+                                        "Either abandon the operation or change the associated "
+                                        "access rights and resubmit the request if the operation "
+                                        "failed.",
+                                        0},
     [DCRE_RF_PAYLOAD_TOO_LARGE] = {"PayloadTooLarge",
                                    "The supplied payload exceeds the maximum size supported by the "
                                    "service.",

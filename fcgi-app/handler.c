@@ -25,6 +25,8 @@ static const char *status_text(int status)
 		return "200 OK";
 	case 400:
 		return "400 Bad Request";
+	case 403:
+		return "403 Forbidden";
 	case 404:
 		return "404 Not Found";
 	case 405:
@@ -183,6 +185,24 @@ void dcre_handler_audit(FCGX_Request *req, const struct dcre_route_match *m, con
 	free(path);
 }
 
+bool dcre_handler_forbidden(FCGX_Request *req, const struct dcre_route_match *m, const char **role)
+{
+	const char *r = FCGX_GetParam("OPENDCRE_ROLE", req->envp);
+
+	*role = r;
+	return m->changes && r && strcmp(r, "operator") != 0;
+}
+
+void dcre_handler_audit_refusal(FCGX_Request *req, const struct dcre_route_match *m,
+                                const char *method, const char *uri, const char *role)
+{
+	char text[128], outcome[160];
+
+	audit_text(text, sizeof(text), role, false);
+	snprintf(outcome, sizeof(outcome), "403 forbidden role=%s", text);
+	dcre_handler_audit(req, m, method, uri, outcome);
+}
+
 static void audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
                   const char *uri, enum dcre_err e, const struct dcre_msg *msg)
 {
@@ -255,6 +275,18 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 		goto out;
 	case DCRE_ROUTE_OK:
 		break;
+	}
+	const char *role;
+	if (dcre_handler_forbidden(req, &m, &role)) {
+		/* a viewer's state change: nothing runs, the refusal is audited */
+		dcre_handler_audit_refusal(req, &m, method, uri, role);
+		reply_error(
+		    req, m.api, 403, NULL,
+		    m.api == DCRE_API_12
+		        ? "403: Forbidden"
+		        : "You do not have the permission to access the requested resource. "
+		          "It is either read-protected or not readable by the server.");
+		goto out;
 	}
 	cJSON *body = NULL;
 	char *text = NULL;

@@ -16,6 +16,19 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req);
 void dcre_handler_audit(FCGX_Request *req, const struct dcre_route_match *m, const char *method,
                         const char *uri, const char *outcome);
 
+/* The role the web server gives the request (the FastCGI parameter
+ * OPENDCRE_ROLE): absent, no restriction (the loopback server without
+ * authentication); "operator", every route; "viewer" or any other value
+ * (empty included), only routes that read. Whether route m (m->changes, the
+ * route table's effect) must be refused with 403; then *role points at the
+ * role as given, for the audit line. */
+bool dcre_handler_forbidden(FCGX_Request *req, const struct dcre_route_match *m, const char **role);
+
+/* The audit line of a request refused by dcre_handler_forbidden:
+ * outcome "403 forbidden role=<role>". */
+void dcre_handler_audit_refusal(FCGX_Request *req, const struct dcre_route_match *m,
+                                const char *method, const char *uri, const char *role);
+
 /* Read and ignore what is left of the request body (at most 1 MiB). True
  * when the input stream was read to its end. */
 bool dcre_handler_read_input(FCGX_Request *req);

@@ -27,6 +27,8 @@ static const char *status_line(int status)
 		return "204 No Content";
 	case 400:
 		return "400 Bad Request";
+	case 403:
+		return "403 Forbidden";
 	case 404:
 		return "404 Not Found";
 	case 405:
@@ -119,6 +121,14 @@ void dcre_rf_http_serve(struct dcre_ctx *ctx, FCGX_Request *req, const struct dc
 		break;
 	}
 	bool writes = strcmp(method, "PATCH") == 0 || strcmp(method, "POST") == 0;
+	const char *role;
+	if (dcre_handler_forbidden(req, &m, &role)) {
+		/* a viewer's PATCH or POST: nothing runs, the refusal is audited */
+		dcre_rf_error(&r, 403, NULL, DCRE_RF_INSUFFICIENT_PRIVILEGE);
+		dcre_handler_audit_refusal(req, &m, method, uri, role);
+		send_reply(req, &r, m.allow);
+		goto out;
+	}
 	if (writes && !read_body(req, &body, &len)) {
 		dcre_rf_error(&r, 413, NULL, DCRE_RF_PAYLOAD_TOO_LARGE);
 	} else {
