@@ -3,23 +3,27 @@
 """Apache 2.4 with the shipped example site etc/apache2/opendcre-site.conf, the mod_proxy_fcgi
 snippet etc/apache2/opendcre.conf and the LDAP snippet etc/apache2/opendcre-ldap.conf, in front
 of real workers and the emulator, authenticating against a real slapd started here with a
-test directory (ou=people: alice, an operator, and bob, who is not; cn=operators).
+test directory (ou=people: alice, an operator, victor, a viewer, and bob, in neither group;
+cn=operators, cn=viewers).
 
 Checks: /test and a read over plain HTTP; HTTPS with a certificate made at test time (curl
 --cacert); plain HTTP to the TLS port refused; LDAP: 401 without credentials, 401 with a wrong
 password, 403 for bob, 200 for alice, and alice as REMOTE_USER in the audit line of a power
-command; the raw request target reaches the service (%2F, JSON 404)."""
+command; the raw request target reaches the service (%2F, JSON 404); roles (issue 15): victor
+reads but is refused every state change of the route table (OpenDCRE and Redfish), alice is
+not (test/web/roles.py)."""
 
 import os
 import signal
 
+import roles
 import webtest as W
 from webtest import H, P12, P13
 
 R = H.Runner('web-apache')
 T = W.need('apache2', 'slapd', 'slapadd', 'openssl', 'curl')
 MODULES_DIR = '/usr/lib/apache2/modules'
-MODULES = ['mpm_event', 'authn_core', 'authz_core', 'auth_basic', 'ldap', 'authnz_ldap',
+MODULES = ['mpm_event', 'authn_core', 'authz_core', 'authz_user', 'auth_basic', 'ldap', 'authnz_ldap',
            'proxy', 'proxy_fcgi', 'socache_shmcb', 'ssl', 'headers']
 for _m in MODULES:
     if not os.path.exists(os.path.join(MODULES_DIR, 'mod_%s.so' % _m)):
@@ -27,6 +31,7 @@ for _m in MODULES:
 
 SUFFIX = 'dc=example,dc=com'
 OPERATORS = 'cn=operators,ou=groups,' + SUFFIX
+VIEWERS = 'cn=viewers,ou=groups,' + SUFFIX
 LDIF = """dn: {s}
 objectClass: dcObject
 objectClass: organization
@@ -55,11 +60,23 @@ cn: Bob Viewer
 sn: Viewer
 userPassword: bob-secret
 
+dn: uid=victor,ou=people,{s}
+objectClass: inetOrgPerson
+uid: victor
+cn: Victor Viewer
+sn: Viewer
+userPassword: victor-secret
+
 dn: {g}
 objectClass: groupOfNames
 cn: operators
 member: uid=alice,ou=people,{s}
-""".format(s=SUFFIX, g=OPERATORS)
+
+dn: {v}
+objectClass: groupOfNames
+cn: viewers
+member: uid=victor,ou=people,{s}
+""".format(s=SUFFIX, g=OPERATORS, v=VIEWERS)
 
 
 def start_slapd(run):
@@ -106,6 +123,7 @@ def start_apache(h, certs, ldap_port, run=None, sock=None):
         'LDAP_URL': 'ldap://127.0.0.1:%d/ou=people,%s?uid?sub?(objectClass=inetOrgPerson)'
                     % (ldap_port, SUFFIX),
         'LDAP_GROUP': OPERATORS,
+        'LDAP_VIEWERS_GROUP': VIEWERS,
     })
     for name in ('opendcre.conf', 'opendcre-ldap.conf'):
         W.configure('apache2/' + name, os.path.join(run, 'apache2', name), values)
@@ -271,6 +289,20 @@ def main():
         R.check('the service gets the raw REQUEST_URI and the LDAP uid as REMOTE_USER, not the '
                 'Authorization header', passed_params)
         R.check('audit line carries the LDAP operator as REMOTE_USER for power commands', audit_operator)
+
+        def role_param():
+            # the role reaches the service as OPENDCRE_ROLE; a client's header of that name
+            # does not (it would be HTTP_OPENDCRE_ROLE, and is ignored)
+            r = W.curl(tls + P13 + '/led/rack_1/00000001/0002/on', cacert=ca, user='victor:victor-secret',
+                       extra=['-H', 'OPENDCRE_ROLE: operator', '-H', 'OPENDCRE-ROLE: operator'])
+            roles.expect_refusal(r.status, r.body, P13 + '/led', 'viewer with a forged role header')
+            r = W.curl(tls + '/opendcre-role/operator', cacert=ca, user='victor:victor-secret')
+            assert r.status in (401, 403, 404) , r
+
+        R.check('a viewer cannot raise its role with a request header', role_param)
+        roles.check(R, 'LDAP', roles.curl_send(tls, {'viewer': 'victor:victor-secret',
+                                                     'operator': 'alice:alice-secret'}, ca),
+                    h.svc_log, 'victor', 'alice')
     except Exception as e:  # noqa: BLE001
         R.fail('Apache / slapd set-up', e)
     finally:
