@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 
+import roles
 import webtest as W
 from webtest import H, P12, P13
 
@@ -26,11 +27,15 @@ def start_nginx(h, certs, run=None, sock=None):
                    'HTTPS_LISTEN': '127.0.0.1:%d' % https_port,
                    'TLS_CERT': certs['cert'], 'TLS_KEY': certs['key'],
                    'HTPASSWD': os.path.join(run, 'htpasswd'),
+                   'OPERATORS_MAP': os.path.join(run, 'operators.map'),
                    'OPENDCRE_CONFDIR': run, 'OPENDCRE_SOCKET': sock or h.sock})
     W.configure('nginx/opendcre.conf', os.path.join(run, 'nginx', 'opendcre.conf'), values)
     site = W.configure('nginx/opendcre-site.conf', os.path.join(run, 'opendcre-site.conf'), values)
     with open(values['HTPASSWD'], 'w') as f:
         f.write(W.htpasswd_line('alice', 'alice-secret', T['openssl']))
+        f.write(W.htpasswd_line('victor', 'victor-secret', T['openssl']))
+    with open(values['OPERATORS_MAP'], 'w') as f:
+        f.write('alice operator;\n')
     if os.path.exists('/etc/nginx/fastcgi_params'):
         shutil.copy('/etc/nginx/fastcgi_params', os.path.join(run, 'fastcgi_params'))
     else:
@@ -196,6 +201,16 @@ def main():
         R.check('the service gets the raw REQUEST_URI and REMOTE_USER, not the Authorization header',
                 passed_params)
         R.check('audit line names the Basic user of a power command; reads are not audited', audit_user)
+        roles.check(R, 'nginx Basic', roles.curl_send(tls, {'viewer': 'victor:victor-secret',
+                                                            'operator': 'alice:alice-secret'}, ca),
+                    h.svc_log, 'victor', 'alice')
+
+        def plain_no_role():
+            # the loopback server has no user, hence no role: state changes as before
+            r = H.http_raw(http_port, H.build_request('GET', P13 + '/led/rack_1/00000001/0002/off'))
+            H.expect_ok(r, {'led_state': 'off'}, 'led off on the plain server')
+
+        R.check('plain loopback server: no role, state changes allowed as before', plain_no_role)
     except Exception as e:  # noqa: BLE001
         R.fail('nginx set-up', e)
     finally:
