@@ -21,7 +21,8 @@ DCRE_PKGS_build="meson ninja-build pkg-config gcc libc6-dev
 	libfcgi-dev libcjson-dev libfreeipmi-dev libcurl4-openssl-dev libgpiod-dev"
 DCRE_PKGS_run="nginx-light"
 DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-dev
-	openipmi ipmitool freeipmi-tools openssl curl apache2 lighttpd slapd systemd
+	openipmi ipmitool freeipmi-tools openssl curl apache2 libapache2-mod-auth-openidc glewlwyd
+	lighttpd lighttpd-modules-lua slapd systemd
 	prometheus"
 DCRE_PKGS_bench="wrk"
 DCRE_PKGS_check="curl libfcgi-bin"
