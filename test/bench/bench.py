@@ -282,6 +282,9 @@ def write_nginx_conf(source, run, servers):
         raise BenchError('/etc/nginx/fastcgi_params is missing (package nginx-common)')
     # the service needs the raw request target; newer snippets say so themselves
     merge = '' if re.search(r'^\s*merge_slashes\b', snippet, re.M) else '        merge_slashes off;\n'
+    # newer snippets pass the role ($opendcre_role, issue 15): none here, as on the loopback
+    # server of the example site
+    roles = '    map "" $opendcre_role { default ""; }\n' if '$opendcre_role' in snippet else ''
     blocks = []
     for name, (port, sock) in servers.items():
         inc = os.path.join(run, 'snippet-%s.conf' % name)
@@ -315,7 +318,7 @@ def write_nginx_conf(source, run, servers):
             '    server_tokens off;\n'
             '    keepalive_timeout 30s;\n'
             '    keepalive_requests 1000000;\n'
-            ).format(run=run) + ''.join(blocks) + '}\n'
+            ).format(run=run) + roles + ''.join(blocks) + '}\n'
     path = os.path.join(run, 'nginx.conf')
     with open(path, 'w') as f:
         f.write(conf)
