@@ -46,6 +46,18 @@ int main(void)
 	tap_ok(strstr(ext_field(r.body, "Message"), "bad\xc3\xbf") != NULL,
 	       "an argument that is not UTF-8 is cleaned (read as ISO-8859-1)");
 
+	/* a viewer's PATCH or POST (issue 15): the Base registry's text, no arguments */
+	dcre_rf_error(&r, 403, NULL, DCRE_RF_INSUFFICIENT_PRIVILEGE);
+	tap_is_str(ext_field(r.body, "MessageId"), "Base.1.22.InsufficientPrivilege",
+	           "InsufficientPrivilege");
+	tap_is_str(ext_field(r.body, "Message"),
+	           "There are insufficient privileges for the account or credentials associated "
+	           "with the current session to perform the requested operation.",
+	           "InsufficientPrivilege: the registry message");
+	tap_is_str(ext_field(r.body, "MessageSeverity"), "Critical",
+	           "InsufficientPrivilege: severity");
+	tap_is_int(r.status, 403, "InsufficientPrivilege: status 403");
+
 	/* ETags */
 	dcre_rf_reply_clear(&r);
 	r.body = cJSON_Parse("{\"a\": 1}");
