@@ -152,6 +152,7 @@ static void check_promtool(const char *text, size_t len)
 		return;
 	}
 	lseek(fi, 0, SEEK_SET);
+	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(fi, 0);
@@ -201,6 +202,7 @@ int main(void)
 	if (done == MAP_FAILED)
 		return 1;
 	atomic_init(done, 0);
+	fflush(stdout); /* the children must not print the parent's buffered lines */
 	pid_t vpid = fork();
 	if (vpid == 0)
 		victim(done);
