@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "scancache.h"
+#include "stats.h"
 #include "timeutil.h"
 
 /* ---- the families ---- */
@@ -458,6 +459,7 @@ enum dcre_err dcre_cmd_metrics(struct dcre_ctx *ctx, const struct dcre_route_mat
 		dcre_prom_free(&p);
 		return e;
 	}
+	dcre_stats_render(&p);
 	dcre_prom_family(&p, "opendcre_build_info", "gauge",
 	                 "The version of opendcre that serves these metrics; always 1.");
 	dcre_prom_label(&l, "version", DCRE_VERSION);

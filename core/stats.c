@@ -54,6 +54,7 @@ static const char *const op_name[DCRE_OP_COUNT] = {
     [DCRE_OP_FAN] = "fan",
     [DCRE_OP_HOST_INFO] = "host_info",
     [DCRE_OP_METRICS] = "metrics",
+    [DCRE_OP_NONE] = "none",
 };
 
 static const struct {
