@@ -304,6 +304,9 @@ def run_service(sims, n, args, res):
         for i in range(args.cold):
             if i:
                 h.restart_service()
+                # the readings are cached for max_age in a file next to the scan cache, which
+                # outlives the service: wait until it is stale, or this scrape would be served from it
+                time.sleep(args.max_age + 0.1)
             for p in ([path] if path else METRICS_PATHS):
                 with Meter(groups) as m:
                     r = h.get(p, timeout=60)
