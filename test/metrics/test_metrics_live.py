@@ -126,6 +126,8 @@ def main():
         def equal():
             _, samples = M.get_metrics(h, '/metrics')
             problems = M.compare(h, samples, plc_boards)
+            n = [x for x in samples if x[0] in M.READING_FAMILIES]
+            H.log('%d reading samples compared, %d devices with readings' % (len(n), len({(l['rack'], l['board'], l['device']) for _, l, _ in n})))
             assert not problems, '%d differences:\n' % len(problems) + '\n'.join(problems[:60])
         R.check('every value in /metrics equals the REST reading, every device of demo.json and the bridges',
                 equal)

@@ -147,6 +147,8 @@ def main():
                 return after if len(after) >= 2 else None
             after = prom.wait('two scrapes after the kill', two_scrapes, 5 * INTERVAL)
             zero = next((t for t, v in after[:2] if v == 0), None)
+            H.log('board_up of the killed BMC after the kill (s after it, value): %r'
+                  % [(round(t - t_kill, 2), v) for t, v in after])
             assert zero is not None, 'opendcre_board_up of the killed BMC after the kill: %r' % after
             # the other boards of the same scrape and of the other rack keep reporting
             others = prom.samples('opendcre_board_up{board!="40000001"}', 60)
