@@ -126,6 +126,11 @@ void dcre_stats_lock_wait(double seconds)
 	                          memory_order_relaxed);
 }
 
+const char *dcre_stats_route_name(enum dcre_op op)
+{
+	return (unsigned)op < DCRE_OP_COUNT ? op_name[op] : NULL;
+}
+
 uint64_t dcre_stats_value(enum dcre_stat s)
 {
 	if (!area || (unsigned)s >= DCRE_STAT_COUNT)
