@@ -163,6 +163,9 @@ def main():
             assert temps and all(any(t == zero for t, _ in vals) for _, vals in temps), \
                 'rack-a PLC temperatures missing in the scrape of the dead BMC: %r' % temps
             up = one(prom.samples('up{rack="rack-a"}', 60), 'up rack-a')[1]
+            took = one(prom.samples('scrape_duration_seconds{rack="rack-a"}', 60), 'scrape duration')[1]
+            H.log('rack-a scrape durations (s after the kill, seconds): %r'
+                  % [(round(t - t_kill, 2), round(v, 3)) for t, v in took])
             assert all(v == 1 for t, v in up if t > t_kill), 'rack-a target down after the kill: %r' % up
         R.check('a BMC killed mid-run: board_up 0 within two scrapes, the other boards keep reporting',
                 bmc_killed)
