@@ -36,6 +36,7 @@ DEMO = os.path.join(H.SOURCE, 'emulator', 'data', 'demo.json')
 RACK_B_DATA = os.path.join(H.SOURCE, 'test', 'ipmi', 'plc.json')
 INTERVAL = 4            # scrape and evaluation interval (s)
 THRESHOLD = 100         # the temperature rule's threshold set by the test
+METRICS_TIMEOUT = 3     # metrics.timeout of the services (below the scrape timeout)
 
 
 class RackHarness(H.Harness):
@@ -48,7 +49,7 @@ class RackHarness(H.Harness):
         d['plc']['rack_id'] = self.rack
         if self.ipmi:
             d['ipmi'] = dict(self.ipmi, sdr_cache_dir=os.path.join(self.run, 'sdr'))
-        d['metrics'] = {'max_age': 1, 'timeout': 3}
+        d['metrics'] = {'max_age': 1, 'timeout': METRICS_TIMEOUT}
         return d
 
 
@@ -146,6 +147,9 @@ def main():
                 after = [(t, v) for t, v in s if t > t_kill]
                 return after if len(after) >= 2 else None
             after = prom.wait('two scrapes after the kill', two_scrapes, 5 * INTERVAL)
+            took = one(prom.samples('scrape_duration_seconds{rack="rack-a"}', 60), 'scrape duration')[1]
+            state['took'] = [(round(t - t_kill, 2), round(v, 3)) for t, v in took if t > t_kill]
+            H.log('rack-a scrape durations after the kill (s after it, duration): %r' % state['took'])
             zero = next((t for t, v in after[:2] if v == 0), None)
             H.log('board_up of the killed BMC after the kill (s after it, value): %r'
                   % [(round(t - t_kill, 2), v) for t, v in after])
@@ -163,12 +167,17 @@ def main():
             assert temps and all(any(t == zero for t, _ in vals) for _, vals in temps), \
                 'rack-a PLC temperatures missing in the scrape of the dead BMC: %r' % temps
             up = one(prom.samples('up{rack="rack-a"}', 60), 'up rack-a')[1]
-            took = one(prom.samples('scrape_duration_seconds{rack="rack-a"}', 60), 'scrape duration')[1]
-            H.log('rack-a scrape durations (s after the kill, seconds): %r'
-                  % [(round(t - t_kill, 2), round(v, 3)) for t, v in took])
-            assert all(v == 1 for t, v in up if t > t_kill), 'rack-a target down after the kill: %r' % up
+            assert all(v == 1 for t, v in up if t > t_kill), \
+                'rack-a target down after the kill (a scrape over scrape_timeout %d s): %r' % (INTERVAL, up)
+        state = {}
         R.check('a BMC killed mid-run: board_up 0 within two scrapes, the other boards keep reporting',
                 bmc_killed)
+
+        def bounded():
+            assert state.get('took'), 'no scrape after the kill'
+            slow = [x for x in state['took'] if x[1] > METRICS_TIMEOUT + 0.5]
+            assert not slow, 'scrapes of rack-a over metrics.timeout %g s (+0.5): %r' % (METRICS_TIMEOUT, slow)
+        R.check('scrapes with the dead BMC end within metrics.timeout (+0.5 s for nginx)', bounded)
         R.check('the board-down rule fires for the killed BMC',
                 lambda: prom.wait('board down alert', lambda: [
                     lab for lab, _ in prom.query('ALERTS{alertname="OpendcreBoardDown",alertstate="firing"}')
