@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "json_out.h"
 #include "log.h"
+#include "metrics.h"
 #include "number.h"
 #include "route.h"
 #include "stats.h"
@@ -210,6 +211,7 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 	bool decoded = false;
 
 	serving = DCRE_OP_NONE;
+	dcre_metrics_settle(); /* no reading thread may still use a backend */
 	if (!method)
 		method = "GET";
 	const char *rejected = FCGX_GetParam("OPENDCRE_REJECTED_REQUEST", req->envp);

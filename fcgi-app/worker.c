@@ -15,6 +15,7 @@
 #include "handler.h"
 #include "ipmi_backend.h"
 #include "log.h"
+#include "metrics.h"
 #include "plc_backend.h"
 #include "rf_backend.h"
 
@@ -132,6 +133,7 @@ int dcre_worker_main(void *arg)
 	if (ep >= 0)
 		close(ep);
 	FCGX_Free(&req, 1);
+	dcre_metrics_settle();
 	dcre_backend_free(ctx.plc);
 	for (size_t i = 0; i < ctx.n_bridges; i++)
 		dcre_backend_free(ctx.bridges[i]);
