@@ -542,7 +542,7 @@ static enum dcre_err rf_host_info(struct dcre_backend *b, const struct dcre_targ
 {
 	(void)t;
 	(void)msg;
-	dcre_bridge_host_info(b->bridge, out);
+	dcre_bridge_host_info(b, out);
 	return DCRE_OK;
 }
 
@@ -577,9 +577,7 @@ struct dcre_backend *dcre_redfish_backend_new(const struct dcre_redfish_server *
 	/* before any thread (scan-all queries backends in parallel); counted,
 	 * so once per server is fine */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	s->base.ops = &rf_ops;
-	s->base.kind = "redfish";
-	s->base.bridge = &sv->b;
+	dcre_bridge_backend_init(&s->base, &rf_ops, "redfish", &sv->b);
 	s->sv = sv;
 	return &s->base;
 }
