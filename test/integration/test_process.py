@@ -19,6 +19,9 @@ import time
 
 import harness as H
 
+# the meson feature options this build disabled (test/integration/meson.build)
+DISABLED = os.environ.get('DCRE_DISABLED', '').split()
+
 R = H.Runner('process')
 P13 = '/opendcre/1.3'
 
@@ -184,8 +187,21 @@ def test_bad_config():
                                       'password': 's3cret-value'}]}}, f)
     p = subprocess.run([H.FCGI_EXE, '--config', cfg, '--socket', os.path.join(d, 's.sock')],
                        capture_output=True, text=True, timeout=30)
-    assert p.returncode == 1 and cfg + ': ipmi.sdr_cache_dir: ' in p.stderr, p.stderr
+    if 'ipmi' in DISABLED:
+        # a build without the transport refuses its section (README, meson options)
+        assert p.returncode == 1 and (cfg + ': ipmi: this opendcre was built without IPMI '
+                                      'support (meson setup -Dipmi=enabled)') in p.stderr, p.stderr
+    else:
+        assert p.returncode == 1 and cfg + ': ipmi.sdr_cache_dir: ' in p.stderr, p.stderr
     assert 's3cret-value' not in p.stderr, p.stderr
+    if 'gpio' in DISABLED:
+        with open(cfg, 'w') as f:
+            json.dump({'plc': {'hardware_type': 'rpi_hat'}}, f)
+        p = subprocess.run([H.FCGI_EXE, '--check-config', '--config', cfg], capture_output=True,
+                           text=True)
+        assert p.returncode == 1 and (cfg + ': plc.hardware_type: this opendcre was built '
+                                      'without GPIO support (meson setup -Dgpio=enabled)'
+                                      ) in p.stderr, p.stderr
 
 
 def test_sigterm_drains():
