@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	int check_only = 0, workers = 4, c;
 	struct dcre_msg msg;
 	const struct dcre_registry *reg = &dcre_registry;
-	void **states = dcre_xcalloc(reg->n ? reg->n : 1, sizeof(*states));
+	void **states = NULL; /* per registry entry: what its prepare hook made */
 	int rc = 1;
 
 	ov.debug = dbg && strcmp(dbg, "1") == 0;
@@ -119,10 +119,9 @@ int main(int argc, char **argv)
 	dcre_alloc_init_cjson();
 
 	struct dcre_config *cfg = dcre_config_load(config, reg, &ov, stderr);
-	if (!cfg) {
-		free(states);
+	if (!cfg)
 		return 1;
-	}
+	states = dcre_xcalloc(reg->n ? reg->n : 1, sizeof(*states));
 	if (check_only) {
 		printf("%s: configuration is valid\n", config);
 		rc = 0;
