@@ -88,7 +88,7 @@ struct dcre_transport_hooks {
 struct dcre_transport {
 	const char *name;   /* configuration section, scan-cache backend key: "plc" */
 	const char *label;  /* for messages: "PLC bus", "IPMI" */
-	const char *option; /* its meson option: "ipmi" */
+	const char *option; /* its meson option: "ipmi" (NULL: always built) */
 	/* the key --serial sets, for the transport that has one ("device") */
 	const char *device_key;
 	struct dcre_id_space ids;

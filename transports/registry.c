@@ -23,7 +23,7 @@
 
 static const struct dcre_transport transports[] = {
     /* name, label, meson option, --serial key, {lo, hi, first automatic id, one board}, hooks */
-    {"plc", "PLC bus", "plc", "device", {0x00000000u, 0x3FFFFFFFu, 0, false}, &dcre_plc_hooks},
+    {"plc", "PLC bus", NULL, "device", {0x00000000u, 0x3FFFFFFFu, 0, false}, &dcre_plc_hooks},
     {"ipmi", "IPMI", "ipmi", NULL, {0x40000000u, 0x4FFFFFFFu, 0x40000001u, true}, IPMI_HOOKS},
     {"redfish",
      "Redfish",
