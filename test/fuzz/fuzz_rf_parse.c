@@ -95,8 +95,9 @@ static void answers(const cJSON *system, const cJSON *chassis, const cJSON *powe
 	}
 	char *target = rf_parse_boot_target(system);
 	cJSON *out = cJSON_CreateObject();
-	cJSON_AddItemToObject(out, "target",
-	                      target ? cJSON_CreateString(target) : cJSON_CreateNull());
+	/* as rf_backend.c answers it */
+	cJSON_AddItemToObject(
+	    out, "target", target ? dcre_convert_text(target, strlen(target)) : cJSON_CreateNull());
 	fuzz_require_item("boot target", out);
 	cJSON_Delete(out);
 	free(target);
