@@ -13,6 +13,7 @@
  * status codes and a matching Content-Length, and a body that is a strict
  * UTF-8 JSON object (with "message" on errors); only OPTIONS has none.
  * With FUZZ_ECHO set in the environment every answer is printed. */
+#include <dirent.h>
 #include <fcgiapp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,14 +92,18 @@ static const char config_text[] =
 
 static void cleanup(void)
 {
-	static const char *const files[] = {"dcre.json", "scan.json", "scan.json.lock",
-	                                    "scan.json.tmp"};
-	char path[128];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[384];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		unlink(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(dir);
 }
 

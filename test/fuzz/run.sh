@@ -35,8 +35,9 @@ while [ $# -ge 3 ]; do
 	[ "$dict" != "-" ] && extra="-dict=$dict"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"$harness" $limit $extra -timeout=20 -rss_limit_mb=2048 -max_len=20000 \
-		-print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
+	"$harness" $limit $extra -timeout=20 -error_exitcode=1 -timeout_exitcode=1 \
+		-rss_limit_mb=2048 -max_len=20000 -print_final_stats=1 \
+		-artifact_prefix="$artifacts/$name-" \
 		"$work/$name" "$corpus" >"$work/$name.log" 2>&1
 	status=$?
 	end=$(date +%s)
