@@ -10,6 +10,27 @@
 
 /* ---- PLC: canned bus payloads through the real converters ---- */
 
+/* The bus answer of every PLC operation when set (fake_plc_set_answer). */
+static const char *answer;
+static size_t answer_len;
+
+void fake_plc_set_answer(const char *data, size_t len)
+{
+	answer = data;
+	answer_len = len;
+}
+
+/* The canned payload p (len bytes), or the answer set for all. */
+static const char *payload(const char *p, size_t *len)
+{
+	if (answer) {
+		*len = answer_len;
+		return answer;
+	}
+	*len = strlen(p);
+	return p;
+}
+
 /* Payloads a board might answer to a read; the first that converts for the
  * requested type is the answer, else the last conversion error. */
 static const char *const read_payloads[] = {"656",  "27.5", "483156808",  "101.3", "1510",
@@ -22,8 +43,9 @@ static enum dcre_err fake_read(struct dcre_backend *b, const struct dcre_target 
 
 	(void)b;
 	for (size_t i = 0; i < sizeof(read_payloads) / sizeof(read_payloads[0]); i++) {
-		e = dcre_convert_read(t->api, type, read_payloads[i], strlen(read_payloads[i]), out,
-		                      msg);
+		size_t n;
+		const char *p = payload(read_payloads[i], &n);
+		e = dcre_convert_read(t->api, type, p, n, out, msg);
 		if (!e)
 			return DCRE_OK;
 	}
@@ -39,8 +61,12 @@ static enum dcre_err plc_version(struct dcre_backend *b, const struct dcre_targe
 	(void)b;
 	(void)msg;
 	*out = cJSON_CreateObject();
-	cJSON_AddItemToObject(*out, "firmware_version",
-	                      dcre_convert_text(fw, sizeof(fw) - 1 - (t->board & 1)));
+	if (answer)
+		cJSON_AddItemToObject(*out, "firmware_version",
+		                      dcre_convert_text(answer, answer_len));
+	else
+		cJSON_AddItemToObject(*out, "firmware_version",
+		                      dcre_convert_text(fw, sizeof(fw) - 1 - (t->board & 1)));
 	return DCRE_OK;
 }
 
@@ -97,7 +123,9 @@ static enum dcre_err plc_power(struct dcre_backend *b, const struct dcre_target 
 	(void)b;
 	if (type && strcmp(type, "vapor_battery") == 0)
 		p = "charging,98";
-	return dcre_convert_power(t->api, p, strlen(p), out, msg);
+	size_t n;
+	p = payload(p, &n);
+	return dcre_convert_power(t->api, p, n, out, msg);
 }
 
 static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
@@ -108,7 +136,9 @@ static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target 
 	                        "Fake Server,SRV0009012,v1.3";
 	(void)b;
 	(void)t;
-	return dcre_convert_asset(p, sizeof(p) - 1, out, msg);
+	size_t n;
+	const char *a = payload(p, &n);
+	return dcre_convert_asset(a, n, out, msg);
 }
 
 static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_target *t,
@@ -121,7 +151,9 @@ static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_t
 
 	(void)b;
 	(void)t;
-	enum dcre_err e = dcre_convert_boot_target(p, 2, &name, msg);
+	size_t n;
+	p = payload(p, &n);
+	enum dcre_err e = dcre_convert_boot_target(p, n, &name, msg);
 	if (e)
 		return e;
 	*out = cJSON_CreateObject();
@@ -134,7 +166,9 @@ static enum dcre_err plc_led(struct dcre_backend *b, const struct dcre_target *t
 {
 	const char *p = state && strcmp(state, "on") == 0 ? "1" : "0";
 	(void)b;
-	return dcre_convert_read(t->api, "led", p, 1, out, msg);
+	size_t n;
+	p = payload(p, &n);
+	return dcre_convert_read(t->api, "led", p, n, out, msg);
 }
 
 static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_target *t,
@@ -149,6 +183,8 @@ static enum dcre_err plc_chamber_led(struct dcre_backend *b, const struct dcre_t
 	                 strcmp(color, "-1") ? color : "00ff00", strcmp(blink, "-1") ? blink : "0");
 	if (n < 0 || (size_t)n >= sizeof(p))
 		return dcre_msg_set(msg, DCRE_EINVAL, "fake PLC bus: chamber LED text too long");
+	if (answer)
+		return dcre_convert_chamber_led(answer, answer_len, out, msg);
 	return dcre_convert_chamber_led(p, (size_t)n, out, msg);
 }
 
@@ -158,7 +194,9 @@ static enum dcre_err plc_fan(struct dcre_backend *b, const struct dcre_target *t
 	(void)b;
 	if (!speed)
 		speed = "4100";
-	return dcre_convert_read(t->api, "fan_speed", speed, strlen(speed), out, msg);
+	size_t n;
+	speed = payload(speed, &n);
+	return dcre_convert_read(t->api, "fan_speed", speed, n, out, msg);
 }
 
 static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_target *t, cJSON **out,
@@ -167,7 +205,9 @@ static enum dcre_err plc_host_info(struct dcre_backend *b, const struct dcre_tar
 	static const char p[] = "i192.0.2.10,hdemo-server-1,htest-\xc3\xa9";
 	(void)b;
 	(void)t;
-	return dcre_convert_host_info(p, sizeof(p) - 1, out, msg);
+	size_t n;
+	const char *a = payload(p, &n);
+	return dcre_convert_host_info(a, n, out, msg);
 }
 
 static enum dcre_err plc_config(struct dcre_backend *b, cJSON **out, struct dcre_msg *msg)

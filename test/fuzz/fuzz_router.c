@@ -4,10 +4,12 @@
  * (fake_backend.h): a PLC bus, one IPMI and one Redfish board. The FastCGI
  * calls the handler makes are replaced here by an in-memory request.
  *
- * Input: "[METHOD ]TARGET[\nREMOTE_USER]". METHOD is 1-10 capital letters;
+ * Input: "[METHOD ]TARGET[\nREMOTE_USER[\nBUS]]". METHOD is 1-10 capital letters;
  * "METHOD! TARGET" passes TARGET as PATH_INFO (already decoded) instead of
  * REQUEST_URI, and "REJ TARGET" passes it as a request line the web server
  * refused (OPENDCRE_REJECTED_REQUEST). Without METHOD the method is GET.
+ * BUS (at most 246 bytes, the PLC packet limit) replaces the canned payload
+ * of every PLC answer: what a hostile or broken board would send.
  *
  * Asserted on every answer: a well-formed CGI head with one of the API's
  * status codes and a matching Content-Length, and a body that is a strict
@@ -190,6 +192,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *user = strchr(target, '\n');
 	if (user)
 		*user++ = '\0';
+	char *bus = user ? strchr(user, '\n') : NULL;
+	if (bus) {
+		*bus++ = '\0';
+		size_t n = strlen(bus);
+		fake_plc_set_answer(bus, n > 246 ? 246 : n); /* PLC_MAX_DATA */
+	} else {
+		fake_plc_set_answer(NULL, 0);
+	}
 
 	char *env[5];
 	size_t n = 0;
