@@ -17,6 +17,12 @@ static cJSON *string_array(char **list, size_t n)
 	return a;
 }
 
+/* A text from a BMC as a JSON string: UTF-8 if valid, else ISO-8859-1. */
+static void add_text(cJSON *o, const char *key, const char *v)
+{
+	cJSON_AddItemToObject(o, key, dcre_convert_text(v ? v : "", v ? strlen(v) : 0));
+}
+
 void dcre_bridge_add_sensor(cJSON *sensors, uint16_t id, const char *info, const char *type)
 {
 	char hex[5];
@@ -125,7 +131,7 @@ enum dcre_err dcre_bridge_reading(enum dcre_api api, const char *type, double va
 		cJSON_AddItemToObject(r, key, v);
 	}
 	if (api == DCRE_API_13) {
-		cJSON_AddStringToObject(r, "health", health ? health : "unknown");
+		add_text(r, "health", health ? health : "unknown");
 		cJSON_AddItemToObject(r, "states", states ? states : cJSON_CreateArray());
 	} else {
 		cJSON_Delete(states);
@@ -152,7 +158,7 @@ cJSON *dcre_bridge_power_state(enum dcre_api api, const char *state, int power_o
 	cJSON *r = cJSON_CreateObject();
 	bool v13 = api == DCRE_API_13;
 
-	cJSON_AddStringToObject(r, "power_status", state);
+	add_text(r, "power_status", state);
 	cJSON_AddItemToObject(r, "power_ok", tristate(power_ok, v13));
 	cJSON_AddItemToObject(r, "over_current", tristate(over_current, v13));
 	if (watts >= 0)
@@ -174,13 +180,8 @@ cJSON *dcre_bridge_led(enum dcre_api api, const char *state)
 	cJSON *r = cJSON_CreateObject();
 	if (api == DCRE_API_12)
 		cJSON_AddStringToObject(r, "led_color", "unknown");
-	cJSON_AddStringToObject(r, "led_state", state);
+	add_text(r, "led_state", state);
 	return r;
-}
-
-static void add_text(cJSON *o, const char *key, const char *v)
-{
-	cJSON_AddItemToObject(o, key, dcre_convert_text(v ? v : "", v ? strlen(v) : 0));
 }
 
 cJSON *dcre_bridge_asset(const char *const f[13], const char *ip_key, const char *ip)

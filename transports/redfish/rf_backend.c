@@ -365,7 +365,8 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, cJSON
 	target = rf_parse_boot_target(sys);
 	*out = cJSON_CreateObject();
 	cJSON_AddItemToObject(*out, "target",
-	                      target ? cJSON_CreateString(target) : cJSON_CreateNull());
+	                      target ? dcre_convert_text(target, strlen(target))
+	                             : cJSON_CreateNull());
 out:
 	free(enabled);
 	free(target);

@@ -253,7 +253,7 @@ enum dcre_err rf_parse_reading(enum dcre_api api, const char *type, const cJSON 
 	if (health && strcmp(health, "ok") != 0 && strcmp(health, "unknown") != 0) {
 		state = rf_parse_lower(rf_parse_str(status, "State"));
 		if (state)
-			cJSON_AddItemToArray(states, cJSON_CreateString(state));
+			cJSON_AddItemToArray(states, dcre_convert_text(state, strlen(state)));
 	}
 	rc = dcre_bridge_reading(api, type, value, health ? health : "unknown", states, out, why);
 	states = NULL; /* consumed */
