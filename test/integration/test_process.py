@@ -342,7 +342,12 @@ def test_sigterm_under_load():
         # an ASan build, whose exit scans for leaks)
         bound = 4 * max(one, 2.0 / before) + (3.0 if sanitized() else 1.0)
         assert took < bound, 'main process exited %.2f s after SIGTERM (bound %.2f s)' % (took, bound)
-        assert after <= 4 + 8 * 8, '%d requests served after SIGTERM' % after
+        # answers the clients read after the signal: the 64 requests in flight and the 4 in
+        # hand, plus what a busy machine's clients read late (at the rate before the signal,
+        # for as long as the service took to stop); the time bound above is the strict check
+        late = (before / 2.0) * took
+        assert after <= 4 + 8 * 8 + late, '%d requests served after SIGTERM (allowed %.0f)' % (
+            after, 4 + 8 * 8 + late)
         left = [p for p in workers if H._alive(p)]
         assert not left, 'workers %r still running' % left
     finally:

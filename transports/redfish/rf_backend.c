@@ -383,7 +383,7 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, void 
 	if (now->target == DCRE_BOOT_UNKNOWN && target) {
 		/* the service's other targets pass through lower-cased (redfish.md §5) */
 		now->target = DCRE_BOOT_OTHER;
-		now->other = target;
+		now->other = target; /* cleaned by rf_parse_lower */
 		target = NULL;
 	}
 out:
