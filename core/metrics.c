@@ -19,6 +19,10 @@
 #include "stats.h"
 #include "timeutil.h"
 
+#ifndef DCRE_VERSION /* meson passes the project version */
+#define DCRE_VERSION "unknown"
+#endif
+
 /* ---- the families ---- */
 
 enum family {
@@ -211,7 +215,7 @@ static enum dcre_err read_device(struct job *j, const struct board_ref *br, cons
 	    strcmp(type, "vapor_rectifier") == 0) {
 		struct dcre_power p = {0};
 		if (b->ops->power) {
-			e = b->ops->power(b, &t, b->bridge ? NULL : type, DCRE_POWER_STATUS, &p,
+			e = b->ops->power(b, &t, b->one_board ? NULL : type, DCRE_POWER_STATUS, &p,
 			                  &msg);
 			if (!e)
 				power_samples(j, &l, &p);
@@ -344,7 +348,8 @@ static bool owns(const struct dcre_backend *b, const cJSON *record)
 
 	if (!kind || !id || strcmp(kind, b->kind) != 0)
 		return false;
-	return !b->bridge || strtoul(id, NULL, 16) == b->bridge->board_id;
+	unsigned long v = strtoul(id, NULL, 16);
+	return v >= b->board_lo && v <= b->board_hi;
 }
 
 /* Collect every reading now: the text of the reading families. */
