@@ -23,7 +23,7 @@ DCRE_PKGS_run="nginx-light"
 DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-dev
 	openipmi ipmitool freeipmi-tools openssl curl apache2 lighttpd slapd systemd
 	prometheus"
-DCRE_PKGS_bench="wrk"
+DCRE_PKGS_bench="wrk prometheus-ipmi-exporter"
 DCRE_PKGS_check="curl libfcgi-bin"
 
 dcre_packages() { # GROUP...: the package names, one per line
