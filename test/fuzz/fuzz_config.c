@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness: the configuration loader (core/config.c, cfgload.c,
- * config_bridge.c).
+/* libFuzzer harness: the configuration loader (core/config.c, cfgload.c)
+ * with every section parser of the build: the registry of the tests
+ * (test/fake/fake_registry.h: the real transports' lines plus the fake's).
  *
  * The input is the main configuration file, written to a temporary
  * directory that also holds an IPMI and a Redfish device file ("bmc.json",
@@ -19,6 +20,11 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "fake_registry.h"
+#include "plc_config.h"
+#if DCRE_HAVE_IPMI || DCRE_HAVE_REDFISH
+#include "bridge_config.h"
+#endif
 #include "fuzz_check.h"
 
 static char dir[64];
@@ -82,6 +88,7 @@ static bool names_special(const cJSON *node)
 	return false;
 }
 
+#if DCRE_HAVE_IPMI || DCRE_HAVE_REDFISH
 static void bridge_ok(const struct dcre_bridge_config *b)
 {
 	fuzz_require(b->address && b->rack_id && b->where, "a bridge has address, rack and origin");
@@ -89,6 +96,7 @@ static void bridge_ok(const struct dcre_bridge_config *b)
 	fuzz_require(b->n_ip_addresses == 0 || b->ip_addresses, "ip addresses are there");
 	fuzz_require((b->board_id & 0x40000000u) != 0, "a bridge board id has bit 30 set");
 }
+#endif
 
 /* Problem lines go to a terminal or log, not into a JSON answer: each ends. */
 static void lines_end(const char *text, size_t len)
@@ -100,7 +108,7 @@ static struct dcre_config *load(char **errs, size_t *errs_len)
 {
 	FILE *mem = open_memstream(errs, errs_len);
 	fuzz_require(mem != NULL, "open_memstream");
-	struct dcre_config *cfg = dcre_config_load(main_path, NULL, mem);
+	struct dcre_config *cfg = dcre_config_load(main_path, fake_registry(), NULL, mem);
 	fclose(mem);
 	return cfg;
 }
@@ -131,15 +139,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		fuzz_require(cfg->path && cfg->scan_cache.file, "path and scan cache file are set");
 		fuzz_require(cfg->scan_cache.timeout >= 0, "the cache timeout is not negative");
-		fuzz_require(cfg->ipmi.n_bmcs == 0 || cfg->ipmi.bmcs, "BMCs are there");
-		fuzz_require(cfg->redfish.n_servers == 0 || cfg->redfish.servers,
-		             "Redfish servers are there");
-		for (size_t i = 0; i < cfg->ipmi.n_bmcs; i++)
-			bridge_ok(&cfg->ipmi.bmcs[i].b);
-		for (size_t i = 0; i < cfg->redfish.n_servers; i++)
-			bridge_ok(&cfg->redfish.servers[i].b);
-		if (dcre_config_has_plc(cfg))
-			fuzz_require(cfg->plc.board_lo <= cfg->plc.board_hi,
+#if DCRE_HAVE_IPMI
+		const struct dcre_ipmi_config *ipmi = dcre_config_section(cfg, "ipmi");
+		fuzz_require(!ipmi || ipmi->n_bmcs == 0 || ipmi->bmcs, "BMCs are there");
+		for (size_t i = 0; ipmi && i < ipmi->n_bmcs; i++)
+			bridge_ok(&ipmi->bmcs[i].b);
+#endif
+#if DCRE_HAVE_REDFISH
+		const struct dcre_redfish_config *rf = dcre_config_section(cfg, "redfish");
+		fuzz_require(!rf || rf->n_servers == 0 || rf->servers, "Redfish servers are there");
+		for (size_t i = 0; rf && i < rf->n_servers; i++)
+			bridge_ok(&rf->servers[i].b);
+#endif
+		const struct dcre_plc_config *plc = dcre_config_section(cfg, "plc");
+		if (plc)
+			fuzz_require(plc->board_lo <= plc->board_hi,
 			             "the PLC board range is ordered");
 	}
 	struct dcre_config *again = load(&errs2, &errs2_len);

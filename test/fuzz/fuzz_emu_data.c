@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness: the emulator's data parser (emulator/emu_json.c,
- * emu_data.c), then the bus model it feeds (emu_bus.c).
+/* libFuzzer harness: the emulator's data parser (emulator/emu_data.c
+ * with the shared reader core/cfgload.c), then the bus model it feeds (emu_bus.c).
  *
  * The input is a data file. Asserted: a rejected file gets an error code and
  * a reason naming the file; an accepted one has consistent counts, and a
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "device.h"
+#include "plc_device.h"
 #include "emu_bus.h"
 #include "emu_data.h"
 #include "fuzz_check.h"

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bridge.h"
+#include "alloc.h"
+#include "render.h"
+#include "result.h"
 #include "fuzz_check.h"
 #include "ipmi_map.h"
 
@@ -61,16 +63,22 @@ static void states_ok(const struct ipmi_states *st, const char *type)
 	fuzz_require(known, "a known health word");
 	for (size_t i = 0; i < st->n; i++)
 		text_ok(st->text[i], "a state text");
+	/* the typed reading ipmi_sensors.c makes of them, in both APIs */
+	struct dcre_reading r = {0};
+	dcre_num_set_double(&r.q[strcmp(type, "temperature") == 0 ? DCRE_Q_TEMPERATURE
+	                         : strcmp(type, "fan_speed") == 0 ? DCRE_Q_FAN_SPEED
+	                                                          : DCRE_Q_VOLTAGE],
+	                    21.5);
+	r.has_health = true;
+	r.health = dcre_xstrdup(st->health);
+	for (size_t i = 0; i < st->n; i++)
+		dcre_strv_add(&r.states, st->text[i]);
 	for (int v = 0; v < 2; v++) {
-		cJSON *states = cJSON_CreateArray(), *out = NULL;
-		struct dcre_msg msg;
-		for (size_t i = 0; i < st->n; i++)
-			cJSON_AddItemToArray(states, cJSON_CreateString(st->text[i]));
-		if (dcre_bridge_reading(v ? DCRE_API_13 : DCRE_API_12, type, 21.5, st->health,
-		                        states, &out, &msg) == DCRE_OK)
-			fuzz_require_item("reading", out);
+		cJSON *out = dcre_render_reading(v ? DCRE_API_13 : DCRE_API_12, &r);
+		fuzz_require_item("reading", out);
 		cJSON_Delete(out);
 	}
+	dcre_reading_clear(&r);
 }
 
 static void one(struct in *in)
@@ -123,9 +131,12 @@ static void one(struct in *in)
 	states_ok(&st, "power_supply");
 
 	uint8_t flags = u8(in);
-	const char *boot = ipmi_map_boot_target(flags & 1, flags & 2, u8(in));
-	if (boot)
-		text_ok(boot, "a boot target");
+	struct dcre_boot boot = {.target = ipmi_map_boot_target(flags & 1, flags & 2, u8(in))};
+	fuzz_require(boot.target >= DCRE_BOOT_NO_OVERRIDE && boot.target <= DCRE_BOOT_UNKNOWN,
+	             "a known boot target");
+	cJSON *out = dcre_render_boot_target(&boot);
+	fuzz_require_item("boot target", out);
+	cJSON_Delete(out);
 	uint8_t data[5];
 	ipmi_map_boot_flags((enum dcre_boot_target)((int)(u8(in) % 4) - 1), data);
 	text_ok(ipmi_map_chassis_type(u8(in)), "a chassis type");

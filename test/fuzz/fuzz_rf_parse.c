@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "bridge.h"
+#include "backend.h"
+#include "render.h"
+#include "result.h"
 #include "fuzz_check.h"
 #include "rf_parse.h"
 
@@ -24,55 +26,41 @@ static const cJSON *member(const cJSON *doc, const char *key)
 	return cJSON_IsObject(m) ? m : doc;
 }
 
-static char *hostnames[] = {"rf-a"};
-static char *addresses[] = {"10.0.0.9"};
-static const struct dcre_bridge_config bridge = {
-    .board_id = 0x70000000,
-    .rack_id = "rack_1",
-    .address = "10.0.0.9",
-    .port = 443,
-    .hostnames = hostnames,
-    .n_hostnames = 1,
-    .ip_addresses = addresses,
-    .n_ip_addresses = 1,
-};
-static const struct dcre_backend_ops ops = {.name = "Redfish"};
-static const struct dcre_backend backend = {.ops = &ops, .kind = "redfish", .bridge = &bridge};
-
-/* Each device of the record: its entry and reading, as op_read does. */
-static void readings(const cJSON *record, const cJSON *thermal, const cJSON *power)
+/* Each device of the board: its entry and reading, as rf_backend.c reads
+ * them, rendered in both APIs. */
+static void readings(const struct dcre_board *board, const cJSON *thermal, const cJSON *power)
 {
-	const cJSON *dev;
-	cJSON_ArrayForEach(dev, cJSON_GetObjectItem(record, "devices"))
-	{
-		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_type"));
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_info"));
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(dev, "device_id"));
+	for (size_t i = 0; i < board->n_devices; i++) {
+		const struct dcre_device *dev = &board->devices[i];
+		fuzz_require(dev->id <= 0xFF, "sensor ids stay within 00ff");
+		fuzz_require(dev->type && dev->info, "a sensor has a type and a name");
+		fuzz_require(fuzz_utf8_valid(dev->info, strlen(dev->info), NULL),
+		             "a sensor name is UTF-8");
 		bool in_power = false;
-		fuzz_require(type && id, "a device has a device_type and a device_id");
-		const char *array = rf_parse_array_of(type, &in_power);
-		if (!array || !name)
+		const char *array = rf_parse_array_of(dev->type, &in_power);
+		if (!array)
 			continue;
-		fuzz_require(strtoul(id, NULL, 16) <= 0xFF || strtoul(id, NULL, 16) >= 0x100,
-		             "device ids are hex");
-		int occ = rf_parse_occurrence(record, dev);
+		int occ = rf_parse_occurrence(board, dev);
 		fuzz_require(occ >= 1, "an occurrence counts from 1");
-		const cJSON *entry = rf_parse_entry(in_power ? power : thermal, array, name, occ);
+		const cJSON *entry =
+		    rf_parse_entry(in_power ? power : thermal, array, dev->info, occ);
 		if (!entry)
 			continue;
 		for (int v = 0; v < 2; v++) {
-			cJSON *out = NULL;
+			struct dcre_reading r = {0};
 			struct dcre_msg why = {.text = ""};
-			enum dcre_api api = v ? DCRE_API_13 : DCRE_API_12;
-			if (rf_parse_reading(api, type, entry, &out, &why) == DCRE_OK) {
+			unsigned rules = v ? DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS
+			                   : DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED;
+			if (rf_parse_reading(rules, dev->type, entry, &r, &why) == DCRE_OK) {
+				cJSON *out = dcre_render_reading(v ? DCRE_API_13 : DCRE_API_12, &r);
 				fuzz_require(out != NULL, "a reading has an answer");
 				fuzz_require_item("reading", out);
+				cJSON_Delete(out);
 			} else {
-				fuzz_require(out == NULL, "a failed reading has no answer");
 				fuzz_require(memchr(why.text, '\0', sizeof(why.text)) != NULL,
 				             "the cause is a string");
 			}
-			cJSON_Delete(out);
+			dcre_reading_clear(&r);
 		}
 	}
 }
@@ -80,30 +68,39 @@ static void readings(const cJSON *record, const cJSON *thermal, const cJSON *pow
 static void answers(const cJSON *system, const cJSON *chassis, const cJSON *power,
                     const cJSON *manager)
 {
+	struct dcre_power p;
+	memset(&p, 0, sizeof(p));
+	rf_parse_power(system, power, &p);
+	(void)rf_parse_has_lia(chassis);
+	struct dcre_led led = {.state = rf_parse_led(chassis), .color_unknown = true};
+	fuzz_require(led.state != NULL, "an LED state");
 	for (int v = 0; v < 2; v++) {
 		enum dcre_api api = v ? DCRE_API_13 : DCRE_API_12;
-		cJSON *out = rf_parse_power(api, system, power);
+		cJSON *out = dcre_render_power(api, &p);
 		fuzz_require_item("power", out);
 		cJSON_Delete(out);
-		(void)rf_parse_has_lia(chassis);
-		char *led = rf_parse_led(chassis);
-		fuzz_require(led != NULL, "an LED state");
-		out = dcre_bridge_led(api, led);
+		out = dcre_render_led(api, &led);
 		fuzz_require_item("led", out);
 		cJSON_Delete(out);
-		free(led);
 	}
-	char *target = rf_parse_boot_target(system);
-	cJSON *out = cJSON_CreateObject();
-	/* as rf_backend.c answers it */
-	cJSON_AddItemToObject(
-	    out, "target", target ? dcre_convert_text(target, strlen(target)) : cJSON_CreateNull());
+	dcre_power_clear(&p);
+	dcre_led_clear(&led);
+	/* as rf_backend.c answers it: a target of the service's own passes through */
+	struct dcre_boot boot = {.target = DCRE_BOOT_UNKNOWN,
+	                         .other = rf_parse_boot_target(system)};
+	if (boot.other)
+		boot.target = DCRE_BOOT_OTHER;
+	cJSON *out = dcre_render_boot_target(&boot);
 	fuzz_require_item("boot target", out);
 	cJSON_Delete(out);
-	free(target);
-	out = rf_parse_asset(chassis, system, manager, bridge.address);
+	dcre_boot_clear(&boot);
+	struct dcre_asset asset;
+	memset(&asset, 0, sizeof(asset));
+	rf_parse_asset(chassis, system, manager, "10.0.0.9", &asset);
+	out = dcre_render_asset(&asset);
 	fuzz_require_item("asset", out);
 	cJSON_Delete(out);
+	dcre_asset_clear(&asset);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -126,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
 	if (!doc)
 		return 0;
+	rf_parse_clean(doc); /* as rf_backend.c does with every document */
 	const cJSON *thermal = member(doc, "Thermal"), *power = member(doc, "Power");
 	const cJSON *system = member(doc, "System"), *chassis = member(doc, "Chassis");
 	const cJSON *manager = member(doc, "Manager");
@@ -135,13 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_require(reset != NULL, "a reset target");
 	free(reset);
 
-	cJSON *sensors = cJSON_CreateArray();
+	struct dcre_boards bs = {0};
+	struct dcre_board *board = dcre_boards_add(&bs, 0x70000000u, "redfish");
 	(void)rf_parse_sensors(cJSON_IsObject(thermal) ? thermal : NULL,
-	                       cJSON_IsObject(power) ? power : NULL, sensors);
-	cJSON *record = dcre_bridge_record(&backend, sensors);
+	                       cJSON_IsObject(power) ? power : NULL, board);
+	cJSON *record = dcre_render_board_record(board);
 	fuzz_require_item("board record", record);
-	readings(record, thermal, power);
 	cJSON_Delete(record);
+	readings(board, thermal, power);
+	dcre_boards_clear(&bs);
 
 	answers(system, chassis, power, manager);
 	cJSON_Delete(doc);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: one request through the real handler (URL
- * normalisation, route table, command layer, rendering) over fake backends
- * (fake_backend.h): a PLC bus, one IPMI and one Redfish board. The FastCGI
+ * normalisation, route table, command layer, rendering) over the fake
+ * transport (test/fake/fake_transport.h), configured and opened through the
+ * registry of the tests like any transport: a fake bus (boards
+ * 00f00000-00ffffff) and two fake servers (50000001, 50000002). The FastCGI
  * calls the handler makes are replaced here by an in-memory request.
  *
  * Input: "[METHOD ]TARGET[\nREMOTE_USER[\nBUS]]". METHOD is 1-10 capital letters;
@@ -9,7 +11,7 @@
  * REQUEST_URI, and "REJ TARGET" passes it as a request line the web server
  * refused (OPENDCRE_REJECTED_REQUEST). Without METHOD the method is GET.
  * BUS (at most 246 bytes, the PLC packet limit) replaces the canned payload
- * of every PLC answer: what a hostile or broken board would send.
+ * of every fake bus answer: what a hostile or broken board would send.
  *
  * Asserted on every answer: a well-formed CGI head with one of the API's
  * status codes and a matching Content-Length, and a body that is a strict
@@ -26,7 +28,8 @@
 #include "alloc.h"
 #include "command.h"
 #include "config.h"
-#include "fake_backend.h"
+#include "fake_registry.h"
+#include "fake_transport.h"
 #include "fuzz_check.h"
 #include "handler.h"
 
@@ -77,18 +80,12 @@ int FCGX_HasSeenEOF(FCGX_Stream *stream)
 
 static char dir[64];
 static struct dcre_config *cfg;
-static struct dcre_ctx ctx;
+static struct dcre_ctx *ctx;
 
 static const char config_text[] =
-    "{\"plc\": {\"hardware_type\": \"emulator\", \"device\": \"/dev/null\","
-    "  \"lockfile\": \"plc.lock\", \"timeout\": 0.25, \"retry_limit\": 3},"
-    " \"ipmi\": {\"racks\": [{\"rack_id\": \"rack_1\", \"bmcs\": [{\"board_id\": \"40000001\", "
-    "\"bmc_ip\": \"10.0.0.5\","
-    "  \"username\": \"admin\", \"password\": \"pw\", \"hostnames\": [\"bmc-a\"],"
-    "  \"ip_addresses\": [\"10.0.0.5\"]}]}]},"
-    " \"redfish\": {\"racks\": [{\"rack_id\": \"rack_2\", \"servers\": [{\"board_id\": "
-    "\"70000001\", \"redfish_ip\":"
-    "  \"10.0.0.9\", \"username\": \"u\", \"password\": \"p\", \"hostnames\": [\"rf-a\"]}]}]},"
+    "{\"fake\": {\"rack_id\": \"rack_1\", \"servers\": ["
+    "  {\"board_id\": \"50000001\", \"hostnames\": [\"srv-a\"], \"ip_addresses\": [\"10.0.0.5\"]},"
+    "  {\"board_id\": \"50000002\", \"hostnames\": [\"srv-b\"]}]},"
     " \"scan_cache\": {\"file\": \"scan.json\", \"cache_timeout\": 600},"
     " \"log\": {\"level\": \"debug\", \"target\": \"stderr\"}}";
 
@@ -121,17 +118,10 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/dcre.json", dir);
 	FILE *f = fopen(path, "w");
 	fuzz_require(f && fputs(config_text, f) >= 0 && fclose(f) == 0, "write the configuration");
-	cfg = dcre_config_load(path, NULL, stderr);
+	cfg = dcre_config_load(path, fake_registry(), NULL, stderr);
 	fuzz_require(cfg != NULL, "the fuzz configuration loads");
-	ctx.cfg = cfg;
-	ctx.plc = fake_plc_new();
-	ctx.n_bridges = cfg->ipmi.n_bmcs + cfg->redfish.n_servers;
-	ctx.bridges = dcre_xcalloc(ctx.n_bridges, sizeof(*ctx.bridges));
-	size_t k = 0;
-	for (size_t i = 0; i < cfg->ipmi.n_bmcs; i++)
-		ctx.bridges[k++] = fake_bridge_new("ipmi", &cfg->ipmi.bmcs[i].b);
-	for (size_t i = 0; i < cfg->redfish.n_servers; i++)
-		ctx.bridges[k++] = fake_bridge_new("redfish", &cfg->redfish.servers[i].b);
+	ctx = dcre_ctx_new(cfg, NULL);
+	fuzz_require(dcre_ctx_count(ctx) == 3, "a fake bus and two fake servers");
 }
 
 /* ---- the checks of one answer ---- */
@@ -196,9 +186,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bus) {
 		*bus++ = '\0';
 		size_t n = strlen(bus);
-		fake_plc_set_answer(bus, n > 246 ? 246 : n); /* PLC_MAX_DATA */
+		fake_bus_set_answer(bus, n > 246 ? 246 : n); /* PLC_MAX_DATA */
 	} else {
-		fake_plc_set_answer(NULL, 0);
+		fake_bus_set_answer(NULL, 0);
 	}
 
 	char *env[5];
@@ -218,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&req, 0, sizeof(req));
 	req.envp = env;
 	out_len = 0;
-	dcre_handler_serve(&ctx, &req);
+	dcre_handler_serve(ctx, &req);
 	if (getenv("FUZZ_ECHO")) /* for looking at the answers of a corpus */
 		fprintf(stderr, "%s %s\n%s\n\n", method, target, out_buf);
 	check_answer(mode == REJECTED ? "GET" : method);
