@@ -8,6 +8,8 @@
 #ifndef DCRE_BACKEND_H
 #define DCRE_BACKEND_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -30,6 +32,9 @@ enum dcre_rule {
 	DCRE_RULE_VALUE_REQUIRED = 1u << 2,
 	/* the system device also takes the board's LED commands */
 	DCRE_RULE_SYSTEM_LED = 1u << 3,
+	/* a bus board answers neither asset nor boot target (the backend
+	 * refuses before anything else, the target name included) */
+	DCRE_RULE_BUS_NO_ASSET_BOOT = 1u << 4,
 };
 
 /* The addressed device of one request, validated by the command layer. */
@@ -130,14 +135,22 @@ struct dcre_backend_ops {
 	void (*free)(struct dcre_backend *b);
 };
 
-struct dcre_bridge_config;
-
-/* Every backend object starts with this header. */
+/* Every backend object starts with this header: the generic board claim
+ * that board resolution, scans and host_info use. */
 struct dcre_backend {
 	const struct dcre_backend_ops *ops;
-	const char *kind; /* "plc", "ipmi" or "redfish": the scan-cache backend key */
-	/* IPMI BMC or Redfish server configuration (borrowed); NULL for PLC */
-	const struct dcre_bridge_config *bridge;
+	const char *kind;            /* the transport's name: the scan-cache backend key */
+	const char *rack_id;         /* the rack of its boards in the 1.3 API (borrowed) */
+	bool one_board;              /* one board (a BMC, a server); else a bus of boards */
+	uint32_t board_lo, board_hi; /* its board ids (one board: lo == hi) */
+	int index;                   /* configuration index of a one-board entry, -1 for a bus */
+	/* a one-board entry's configured names (borrowed); none for a bus */
+	char *const *hostnames;
+	size_t n_hostnames;
+	char *const *ip_addresses;
+	size_t n_ip_addresses;
+	/* the longest time unit of one operation, seconds (scan-lock wait) */
+	double time_unit;
 };
 
 /* NULL-safe destructor. */

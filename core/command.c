@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "bridge.h"
 #include "log.h"
 #include "number.h"
 #include "render.h"
@@ -43,35 +42,123 @@ static void hex_digits(const char *seg, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static enum dcre_err no_plc(uint32_t board, struct dcre_msg *msg)
+/* ---- the worker's backends ---- */
+
+void dcre_backends_add(struct dcre_backends *l, struct dcre_backend *b)
 {
-	return dcre_msg_set(msg, DCRE_ENODEV, "No PLC bus is configured (board %08x)", board);
+	l->v = dcre_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = b;
 }
 
-/* The bridge board with this id, or (name != NULL) with this hostname or
- * address; the first in configuration order wins. */
-static struct dcre_backend *find_bridge(struct dcre_ctx *ctx, uint64_t id, const char *name)
+void dcre_backends_clear(struct dcre_backends *l)
 {
-	for (size_t i = 0; i < ctx->n_bridges; i++) {
-		const struct dcre_bridge_config *c = ctx->bridges[i]->bridge;
+	for (size_t i = 0; i < l->n; i++)
+		dcre_backend_free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+struct dcre_ctx *dcre_ctx_new(const struct dcre_config *cfg, void *const *states)
+{
+	struct dcre_ctx *ctx = dcre_xcalloc(1, sizeof(*ctx));
+	const struct dcre_registry *reg = cfg->reg;
+
+	ctx->cfg = cfg;
+	for (size_t t = 0; t < reg->n; t++)
+		if (reg->v[t].hooks && cfg->sections[t])
+			reg->v[t].hooks->open(cfg->sections[t], states ? states[t] : NULL,
+			                      &ctx->backends);
+	return ctx;
+}
+
+void dcre_ctx_free(struct dcre_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	dcre_backends_clear(&ctx->backends);
+	free(ctx);
+}
+
+size_t dcre_ctx_count(const struct dcre_ctx *ctx)
+{
+	return ctx->backends.n;
+}
+
+struct dcre_backend *dcre_ctx_backend(struct dcre_ctx *ctx, size_t i)
+{
+	return i < ctx->backends.n ? ctx->backends.v[i] : NULL;
+}
+
+/* ---- board resolution ---- */
+
+/* The one-board backend with this id, or (name != NULL) with this hostname
+ * or address; the first in registry and configuration order wins. */
+static struct dcre_backend *find_one_board(struct dcre_ctx *ctx, uint64_t id, const char *name)
+{
+	for (size_t i = 0; i < ctx->backends.n; i++) {
+		struct dcre_backend *b = ctx->backends.v[i];
+		if (!b->one_board)
+			continue;
 		if (!name) {
-			if (c->board_id == id)
-				return ctx->bridges[i];
+			if (b->board_lo == id)
+				return b;
 			continue;
 		}
-		for (size_t k = 0; k < c->n_hostnames; k++)
-			if (strcmp(c->hostnames[k], name) == 0)
-				return ctx->bridges[i];
-		for (size_t k = 0; k < c->n_ip_addresses; k++)
-			if (strcmp(c->ip_addresses[k], name) == 0)
-				return ctx->bridges[i];
+		for (size_t k = 0; k < b->n_hostnames; k++)
+			if (strcmp(b->hostnames[k], name) == 0)
+				return b;
+		for (size_t k = 0; k < b->n_ip_addresses; k++)
+			if (strcmp(b->ip_addresses[k], name) == 0)
+				return b;
 	}
 	return NULL;
 }
 
+/* The bus transport (not one-board) whose id space holds id, or NULL. */
+static const struct dcre_transport *bus_transport(const struct dcre_ctx *ctx, uint64_t id)
+{
+	const struct dcre_registry *reg = ctx->cfg->reg;
+	for (size_t t = 0; t < reg->n; t++)
+		if (!reg->v[t].ids.one_board && id >= reg->v[t].ids.lo && id <= reg->v[t].ids.hi)
+			return &reg->v[t];
+	return NULL;
+}
+
+/* The bus backend of transport tr, or NULL when none is configured. With
+ * in_range, only one whose configured board ids hold id. */
+static struct dcre_backend *bus_backend(struct dcre_ctx *ctx, const struct dcre_transport *tr,
+                                        uint64_t id, bool in_range)
+{
+	for (size_t i = 0; tr && i < ctx->backends.n; i++) {
+		struct dcre_backend *b = ctx->backends.v[i];
+		if (!b->one_board && strcmp(b->kind, tr->name) == 0 &&
+		    (!in_range || (id >= b->board_lo && id <= b->board_hi)))
+			return b;
+	}
+	return NULL;
+}
+
+/* "IPMI or Redfish": the labels of the one-board transports (compiled in
+ * or not, so the answer does not depend on the build). */
+static void one_board_labels(const struct dcre_ctx *ctx, char *buf, size_t size)
+{
+	const struct dcre_registry *reg = ctx->cfg->reg;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t t = 0; t < reg->n; t++) {
+		if (!reg->v[t].ids.one_board)
+			continue;
+		size_t len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", n++ ? " or " : "", reg->v[t].label);
+	}
+}
+
 /* The device segment: 1.2 hex only; 1.3 hex, or a bridge device's name. */
-static enum dcre_err parse_device(const struct dcre_route_match *m, const char *device, bool bridge,
-                                  struct dcre_target *t, struct dcre_msg *msg)
+static enum dcre_err parse_device(const struct dcre_route_match *m, const char *device,
+                                  const struct dcre_backend *b, struct dcre_target *t,
+                                  struct dcre_msg *msg)
 {
 	struct dcre_hexid dev;
 	bool dev_int = dcre_number_parse_hex(device, &dev) == DCRE_OK && !dev.negative;
@@ -82,21 +169,21 @@ static enum dcre_err parse_device(const struct dcre_route_match *m, const char *
 			                    "Error converting device_num to integer (device '%s' "
 			                    "is not a non-negative hex number)",
 			                    device);
-		if (bridge) {
+		if (b->one_board) {
 			t->device_name = device;
 			return DCRE_OK;
 		}
 		return dcre_msg_set(msg, DCRE_EINVAL,
-		                    "PLC bus: device id '%s' of board %08x is not a hex number",
-		                    device, t->board);
+		                    "%s: device id '%s' of board %08x is not a hex number",
+		                    b->ops->name, device, t->board);
 	}
 	char digits[64];
 	hex_digits(device, digits, sizeof(digits));
 	if (!dev.overflow && dev.value <= 0xFFFF) {
 		t->device = (uint16_t)dev.value;
 		snprintf(t->device_hex, sizeof(t->device_hex), "%04x", t->device);
-	} else if (bridge) {
-		t->device = 0xFFFF; /* no bridge device has an id this wide */
+	} else if (b->one_board) {
+		t->device = 0xFFFF; /* no one-board device has an id this wide */
 		snprintf(t->device_hex, sizeof(t->device_hex), "%.15s", digits);
 	} else {
 		/* wider than 16 bits: the first 4 hex digits go on the bus */
@@ -118,10 +205,12 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 	const char *board = m->var[DCRE_VAR_BOARD];
 	struct dcre_hexid id;
 	bool is_int = dcre_number_parse_hex(board, &id) == DCRE_OK;
-	struct dcre_backend *bridge = NULL;
+	struct dcre_backend *one = NULL, *bus = NULL;
+	const struct dcre_transport *tr = NULL;
 
 	memset(t, 0, sizeof(*t));
-	t->rules = m->api == DCRE_API_12 ? DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED
+	t->rules = m->api == DCRE_API_12 ? DCRE_RULE_VALUE_REQUIRED | DCRE_RULE_SYSTEM_LED |
+	                                       DCRE_RULE_BUS_NO_ASSET_BOOT
 	                                 : DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS;
 	t->rack = m->var[DCRE_VAR_RACK];
 	if (m->api == DCRE_API_12) {
@@ -130,50 +219,58 @@ static enum dcre_err resolve(struct dcre_ctx *ctx, const struct dcre_route_match
 			                    "Error converting board_num to integer (board '%s' is "
 			                    "not a non-negative hex number)",
 			                    board);
-		if (id.value & 0x40000000u) {
-			bridge = id.overflow ? NULL : find_bridge(ctx, id.value, NULL);
-			if (!bridge)
+		if (id.value & DCRE_ID12_ONE_BOARD_BIT) {
+			one = id.overflow ? NULL : find_one_board(ctx, id.value, NULL);
+			if (!one) {
+				char labels[128];
+				one_board_labels(ctx, labels, sizeof(labels));
 				return dcre_msg_set(
 				    msg, DCRE_ENODEV,
 				    "BMC with board_num was not found. (board %s, no "
-				    "IPMI or Redfish board has this id)",
-				    board);
-		} else if (id.value > 0x00FFFFFF) {
+				    "%s board has this id)",
+				    board, labels);
+			}
+		} else if (id.value > DCRE_ID12_MAX) {
 			return dcre_msg_set(msg, DCRE_EINVAL,
 			                    "Error converting board_num to integer (board '%s' is "
 			                    "above 00ffffff and is not a bridge board id)",
 			                    board);
+		} else {
+			tr = bus_transport(ctx, id.value);
+			bus = bus_backend(ctx, tr, id.value, false);
 		}
 	} else {
-		const struct dcre_plc_config *p = &ctx->cfg->plc;
-		bool plc_id = is_int && !id.negative && !id.overflow && id.value <= 0xFFFFFFFFu;
-		bridge = plc_id ? find_bridge(ctx, id.value, NULL) : find_bridge(ctx, 0, board);
-		if (!bridge && !plc_id)
+		bool int_id = is_int && !id.negative && !id.overflow && id.value <= 0xFFFFFFFFu;
+		one = int_id ? find_one_board(ctx, id.value, NULL) : find_one_board(ctx, 0, board);
+		if (!one && !int_id)
 			return dcre_msg_set(msg, DCRE_ENODEV,
 			                    "Board ID (\"%s\") not associated with any registered "
 			                    "devicebus handler.",
 			                    board);
-		if (!bridge && (!dcre_config_has_plc(ctx->cfg)
-		                    ? id.value > 0x3FFFFFFF
-		                    : (id.value < p->board_lo || id.value > p->board_hi)))
-			return dcre_msg_set(
-			    msg, DCRE_ENODEV,
-			    "Board ID (0x%08llx) not associated with any registered "
-			    "devicebus handler.",
-			    (unsigned long long)id.value);
+		if (!one) {
+			tr = bus_transport(ctx, id.value);
+			bus = bus_backend(ctx, tr, id.value, true);
+			/* a configured bus whose range leaves id out does not serve it */
+			if (!bus && (!tr || bus_backend(ctx, tr, id.value, false)))
+				return dcre_msg_set(msg, DCRE_ENODEV,
+				                    "Board ID (0x%08llx) not associated with any "
+				                    "registered devicebus handler.",
+				                    (unsigned long long)id.value);
+		}
 	}
-	if (bridge) {
-		t->board = bridge->bridge->board_id;
+	if (one) {
+		t->board = one->board_lo;
 		snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
-		*b = bridge;
-		return device ? parse_device(m, device, true, t, msg) : DCRE_OK;
+		*b = one;
+		return device ? parse_device(m, device, one, t, msg) : DCRE_OK;
 	}
 	t->board = (uint32_t)id.value;
 	snprintf(t->board_hex, sizeof(t->board_hex), "%08x", t->board);
-	if (!ctx->plc)
-		return no_plc(t->board, msg);
-	*b = ctx->plc;
-	return device ? parse_device(m, device, false, t, msg) : DCRE_OK;
+	if (!bus)
+		return dcre_msg_set(msg, DCRE_ENODEV, "No %s is configured (board %08x)",
+		                    tr ? tr->label : "bus", t->board);
+	*b = bus;
+	return device ? parse_device(m, device, bus, t, msg) : DCRE_OK;
 }
 
 static enum dcre_err unsupported(const char *cmd, const struct dcre_backend *b,
@@ -242,16 +339,15 @@ static void scan_jobs(struct scan_job *jobs, size_t n)
 	}
 }
 
-/* A live scan-all of every configured backend (api.md §6.3): the PLC bus,
- * every BMC and every Redfish server, queried in parallel and merged in that
- * (configuration) order. Returns the cache document, or NULL with msg set
- * when every backend failed. */
+/* A live scan-all of every configured backend (api.md §6.3), queried in
+ * parallel and merged in registry, then configuration order. Returns the cache document, or NULL
+ * with msg set when every backend failed. */
 static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_err *err)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *racks = cJSON_CreateArray();
 	cJSON *errors = cJSON_CreateArray();
-	size_t backends = ctx->n_bridges + (ctx->plc ? 1 : 0), failed = 0;
+	size_t backends = ctx->backends.n, failed = 0;
 	struct scan_job *jobs = dcre_xcalloc(backends ? backends : 1, sizeof(*jobs));
 	struct dcre_msg all;
 
@@ -259,7 +355,7 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 	cJSON_AddStringToObject(doc, "format", DCRE_SCANCACHE_FORMAT);
 	cJSON_AddNumberToObject(doc, "created", dcre_scancache_now());
 	for (size_t i = 0; i < backends; i++)
-		jobs[i].b = ctx->plc ? (i == 0 ? ctx->plc : ctx->bridges[i - 1]) : ctx->bridges[i];
+		jobs[i].b = ctx->backends.v[i];
 	scan_jobs(jobs, backends);
 	for (size_t i = 0; i < backends; i++) {
 		struct dcre_backend *b = jobs[i].b;
@@ -270,9 +366,9 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 			dcre_warn("%s", jobs[i].why.text);
 			cJSON *eo = cJSON_CreateObject();
 			cJSON_AddStringToObject(eo, "backend", b->kind);
-			if (b->bridge) {
+			if (b->one_board) {
 				char id[9];
-				snprintf(id, sizeof(id), "%08x", b->bridge->board_id);
+				snprintf(id, sizeof(id), "%08x", b->board_lo);
 				cJSON_AddStringToObject(eo, "board_id", id);
 			}
 			cJSON_AddStringToObject(eo, "message", jobs[i].why.text);
@@ -280,8 +376,7 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 			dcre_msg_append(&all, "%s %s", failed > 1 ? ";" : "", jobs[i].why.text);
 			continue;
 		}
-		cJSON *rack =
-		    rack_of(racks, b->bridge ? b->bridge->rack_id : ctx->cfg->plc.rack_id);
+		cJSON *rack = rack_of(racks, b->rack_id);
 		for (size_t k = 0; k < jobs[i].boards.n; k++)
 			cJSON_AddItemToArray(cJSON_GetObjectItem(rack, "boards"),
 			                     dcre_render_board_record(&jobs[i].boards.v[k]));
@@ -303,20 +398,16 @@ static cJSON *live_scan(struct dcre_ctx *ctx, struct dcre_msg *msg, enum dcre_er
 
 /* How long a worker waits for the scan-cache lock, which another worker
  * holds for one live scan-all: 10 times the longest time unit of a
- * configured backend ((retry_limit + 1) x plc.timeout for the bus, the
- * timeout of a BMC or Redfish server), at least 5 s and at most 50 s, below
+ * configured backend (its time_unit), at least 5 s and at most 50 s, below
  * the web server's 60 s FastCGI read timeout (config.md §8), so the client
  * gets the service's JSON 500 and not the web server's page. */
 static double scan_lock_wait(const struct dcre_ctx *ctx)
 {
-	const struct dcre_config *cfg = ctx->cfg;
 	double unit = 0;
 
-	if (ctx->plc)
-		unit = (cfg->plc.retry_limit + 1) * cfg->plc.timeout;
-	for (size_t i = 0; i < ctx->n_bridges; i++)
-		if (ctx->bridges[i]->bridge && ctx->bridges[i]->bridge->timeout > unit)
-			unit = ctx->bridges[i]->bridge->timeout;
+	for (size_t i = 0; i < ctx->backends.n; i++)
+		if (ctx->backends.v[i]->time_unit > unit)
+			unit = ctx->backends.v[i]->time_unit;
 	unit *= 10;
 	return unit < 5 ? 5 : unit > 50 ? 50 : unit;
 }
@@ -415,9 +506,10 @@ DCRE_CMD(scan_all)
 	return DCRE_OK;
 }
 
-/* The cached record of a bridge board, if the scan cache is valid and
- * holds it (api.md §6.3). Caller owns the result. */
-static cJSON *cached_record(struct dcre_ctx *ctx, const struct dcre_target *t)
+/* The cached record of one-board backend b, if the scan cache is valid
+ * and holds it (api.md §6.3). Caller owns the result. */
+static cJSON *cached_record(struct dcre_ctx *ctx, const struct dcre_backend *bk,
+                            const struct dcre_target *t)
 {
 	cJSON *doc = dcre_scancache_load(ctx->cfg->scan_cache.file, ctx->cfg->scan_cache.timeout);
 	cJSON *rack, *b, *found = NULL;
@@ -429,7 +521,7 @@ static cJSON *cached_record(struct dcre_ctx *ctx, const struct dcre_target *t)
 			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(b, "board_id"));
 			const char *be = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
 			if (!found && id && be && strcmp(id, t->board_hex) == 0 &&
-			    strcmp(be, "plc") != 0)
+			    strcmp(be, bk->kind) == 0)
 				found = cJSON_Duplicate(b, 1);
 		}
 	}
@@ -445,7 +537,7 @@ DCRE_CMD(scan_board)
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 	if (e)
 		return e;
-	if (b->bridge && (cached = cached_record(ctx, &t))) {
+	if (b->one_board && (cached = cached_record(ctx, b, &t))) {
 		boards = cJSON_CreateArray();
 		cJSON_AddItemToArray(boards, cached);
 	} else {
@@ -473,9 +565,10 @@ DCRE_CMD(scan_board)
 
 /* ---- device commands ---- */
 
-/* The device type the valid scan cache records for a PLC device, or NULL.
- * Caller frees. */
-static char *cached_plc_type(struct dcre_ctx *ctx, const struct dcre_target *t)
+/* The device type the valid scan cache records for a device of bus bk, or
+ * NULL. Caller frees. */
+static char *cached_bus_type(struct dcre_ctx *ctx, const struct dcre_backend *bk,
+                             const struct dcre_target *t)
 {
 	cJSON *doc = dcre_scancache_load(ctx->cfg->scan_cache.file, ctx->cfg->scan_cache.timeout);
 	cJSON *rack, *b, *d;
@@ -488,7 +581,8 @@ static char *cached_plc_type(struct dcre_ctx *ctx, const struct dcre_target *t)
 		{
 			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(b, "board_id"));
 			const char *be = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
-			if (!id || !be || strcmp(id, t->board_hex) != 0 || strcmp(be, "plc") != 0)
+			if (!id || !be || strcmp(id, t->board_hex) != 0 ||
+			    strcmp(be, bk->kind) != 0)
 				continue;
 			cJSON_ArrayForEach(d, cJSON_GetObjectItem(b, "devices"))
 			{
@@ -505,7 +599,7 @@ static char *cached_plc_type(struct dcre_ctx *ctx, const struct dcre_target *t)
 	return found;
 }
 
-/* Which routes a PLC device type serves, for the hint below (the bus is
+/* Which routes a bus device type serves, for the hint below (the bus is
  * silent when the packet's type does not match the device, emulator.md §4). */
 static void route_for_type(const char *type, char *route, size_t size)
 {
@@ -521,7 +615,7 @@ static void route_for_type(const char *type, char *route, size_t size)
 		snprintf(route, size, "/read/%s/...", type);
 }
 
-/* A PLC device command got no answer (e, msg). When the scan cache knows
+/* A bus device command got no answer (e, msg). When the scan cache knows
  * the device and its type does not serve this command, say so: a wrong
  * route is the usual cause of silence. sends: the device types the command
  * reaches, separated by '|'. The error code stays. */
@@ -529,9 +623,9 @@ static enum dcre_err explain_silence(struct dcre_ctx *ctx, const struct dcre_bac
                                      const struct dcre_target *t, const char *sends,
                                      enum dcre_err e, struct dcre_msg *msg)
 {
-	if (e != DCRE_ETIMEDOUT || b != ctx->plc || t->device_name)
+	if (e != DCRE_ETIMEDOUT || b->one_board || t->device_name)
 		return e;
-	char *type = cached_plc_type(ctx, t);
+	char *type = cached_bus_type(ctx, b, t);
 	if (!type)
 		return e;
 	size_t n = strlen(type);
@@ -627,10 +721,6 @@ DCRE_CMD(asset)
 	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
-	if (m->api == DCRE_API_12 && b == ctx->plc)
-		return dcre_msg_set(msg, DCRE_ENOTSUP,
-		                    "Asset information via PLC not supported yet. (board %s)",
-		                    t.board_hex);
 	if (!b->ops->asset)
 		return unsupported("asset", b, &t, msg);
 	struct dcre_asset a = {0};
@@ -650,11 +740,9 @@ DCRE_CMD(boot_target)
 	enum dcre_err e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 	if (e)
 		return e;
-	if (m->api == DCRE_API_12 && b == ctx->plc)
-		return dcre_msg_set(msg, DCRE_ENOTSUP,
-		                    "Boot target operation via PLC not supported yet. (board %s)",
-		                    t.board_hex);
-	if (m->var[DCRE_VAR_TARGET]) {
+	/* a bus under this rule refuses first, whatever the target says */
+	bool refused = (t.rules & DCRE_RULE_BUS_NO_ASSET_BOOT) && !b->one_board;
+	if (m->var[DCRE_VAR_TARGET] && !refused) {
 		for (int i = 0; i < 3; i++)
 			if (strcmp(m->var[DCRE_VAR_TARGET], names[i]) == 0)
 				target = (enum dcre_boot_target)i;
@@ -817,13 +905,15 @@ DCRE_CMD(host_info)
 {
 	struct dcre_target t;
 	struct dcre_backend *b = NULL;
-	/* bridge boards: the configured names, without checking the device */
+	/* one-board backends: the configured names, without checking the device */
 	enum dcre_err e = resolve(ctx, m, NULL, &t, &b, msg);
 	if (e)
 		return e;
 	struct dcre_host_info h = {0};
-	if (b->bridge) {
-		dcre_bridge_host_info(b->bridge, &h);
+	if (b->one_board) {
+		if (!b->ops->host_info)
+			return unsupported("host_info", b, &t, msg);
+		e = b->ops->host_info(b, &t, &h, msg);
 	} else {
 		e = resolve(ctx, m, m->var[DCRE_VAR_DEVICE], &t, &b, msg);
 		if (e)
@@ -841,29 +931,20 @@ DCRE_CMD(host_info)
 DCRE_CMD(config_facts)
 {
 	(void)m;
-	if (!ctx->plc || ctx->cfg->plc.hardware_type != DCRE_HW_RPI_HAT ||
-	    !ctx->plc->ops->config_facts)
+	struct dcre_backend *b = NULL;
+	for (size_t i = 0; !b && i < ctx->backends.n; i++)
+		if (ctx->backends.v[i]->ops->config_facts)
+			b = ctx->backends.v[i];
+	if (!b)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Unsupported hardware type in use. Unable to retrieve modem "
 		                    "configuration.");
 	struct dcre_facts f = {0};
-	enum dcre_err e = ctx->plc->ops->config_facts(ctx->plc, &f, msg);
+	enum dcre_err e = b->ops->config_facts(b, &f, msg);
 	if (!e)
 		*out = dcre_render_facts(&f);
 	dcre_facts_clear(&f);
 	return e;
-}
-
-size_t dcre_ctx_count(const struct dcre_ctx *ctx)
-{
-	return ctx->n_bridges + (ctx->plc ? 1 : 0);
-}
-
-struct dcre_backend *dcre_ctx_backend(struct dcre_ctx *ctx, size_t i)
-{
-	if (ctx->plc)
-		return i == 0 ? ctx->plc : ctx->bridges[i - 1];
-	return ctx->bridges[i];
 }
 
 DCRE_CMD(test)

@@ -11,15 +11,20 @@
 #include "config.h"
 #include "err.h"
 #include "route.h"
+#include "transport.h"
 
 /* Per-process state of a worker: borrowed config, owned backends. */
 struct dcre_ctx {
-	const struct dcre_config *cfg;
-	struct dcre_backend *plc; /* NULL when no PLC bus is configured */
-	/* IPMI BMCs then Redfish servers, in configuration order (owned) */
-	struct dcre_backend **bridges;
-	size_t n_bridges;
+	const struct dcre_config *cfg; /* its registry is cfg->reg */
+	/* in registry order, then configuration order (owned) */
+	struct dcre_backends backends;
 };
+
+/* A worker's context: each configured transport's backends (its open
+ * hook). states: per registry entry, what its prepare hook gave (NULL: no
+ * states). Free with dcre_ctx_free. */
+struct dcre_ctx *dcre_ctx_new(const struct dcre_config *cfg, void *const *states);
+void dcre_ctx_free(struct dcre_ctx *ctx);
 
 /* The worker's backends, in a fixed order: i from 0 to dcre_ctx_count - 1. */
 size_t dcre_ctx_count(const struct dcre_ctx *ctx);

@@ -11,180 +11,111 @@
 
 #include "alloc.h"
 #include "cfgload.h"
-#include "config_bridge.h"
 #include "log.h"
 #include "number.h"
 
-static bool parse_mac(const char *s, uint8_t mac[6])
+/* ---- the checks across transports (Decision 2) ---- */
+
+static bool has_name(char *const *list, size_t n, const char *name)
 {
-	unsigned v[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-	           &tail) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return true;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
 }
 
-static void plc_defaults(struct dcre_plc_config *p)
+/* Does c write name itself (not only through the [address] defaults)? */
+static bool names_explicitly(const struct dcre_claim *c, const char *name)
 {
-	p->present = true;
-	p->enabled = true;
-	p->hardware_type = DCRE_HW_EMULATOR;
-	p->rack_id = dcre_xstrdup("vapor_plc_rack");
-	p->device = dcre_xstrdup("/dev/ttyAMA0");
-	p->baud = 115200;
-	p->lockfile = dcre_xstrdup("/run/opendcre/plc.lock");
-	p->timeout = 0.25;
-	p->retry_limit = 3;
-	p->time_slice = 75;
-	p->board_lo = 0;
-	p->board_hi = 0x3FFFFFFF;
-	p->gpio.chip = dcre_xstrdup("gpiochip0");
-	p->gpio.cmd = 27;
-	p->gpio.freq = 10;
-	p->gpio.inh = 22;
-	p->gpio.nsleep = 17;
-	p->gpio.select = 9;
-	p->modem_reg0 = 0x69;
-	p->modem_reg1 = 0x29;
+	return (c->hostnames_set && has_name(c->hostnames, c->n_hostnames, name)) ||
+	       (c->ip_addresses_set && has_name(c->ip_addresses, c->n_ip_addresses, name));
 }
 
-static void load_gpio(struct dcre_cfg_loader *ld, const cJSON *g, struct dcre_plc_config *p)
+static void check_names(struct dcre_cfg_loader *ld, const struct dcre_claim *a,
+                        const struct dcre_claim *b, char *const *names, size_t n, const char *what)
 {
-	static const char *const keys[] = {"chip", "cmd", "freq", "inh", "nsleep", "select", NULL};
-	if (!cJSON_IsObject(g)) {
-		dcre_cfg_problem(ld, "plc.gpio", "must be an object");
-		return;
-	}
-	dcre_cfg_check_keys(ld, g, "plc.gpio", keys);
-	const cJSON *chip = cJSON_GetObjectItemCaseSensitive(g, "chip");
-	if (chip && (!cJSON_IsString(chip) || !chip->valuestring[0])) {
-		dcre_cfg_problem(ld, "plc.gpio.chip", "must be a non-empty string");
-	} else if (chip) {
-		free(p->gpio.chip);
-		p->gpio.chip = dcre_xstrdup(chip->valuestring);
-	}
-	unsigned *lines[] = {&p->gpio.cmd, &p->gpio.freq, &p->gpio.inh, &p->gpio.nsleep,
-	                     &p->gpio.select};
-	for (int i = 0; i < 5; i++) {
-		int v = (int)*lines[i];
-		dcre_cfg_get_int(ld, g, "plc.gpio", keys[i + 1], 0, 1023, &v);
-		*lines[i] = (unsigned)v;
-	}
-	for (int i = 0; i < 5; i++)
-		for (int j = i + 1; j < 5; j++)
-			if (*lines[i] == *lines[j])
-				dcre_cfg_problem(ld, "plc.gpio",
-				                 "%s and %s use the same line offset %u",
-				                 keys[i + 1], keys[j + 1], *lines[i]);
-}
-
-static void load_plc(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_plc_config *p)
-{
-	static const char *const keys[] = {
-	    "enabled", "hardware_type", "device",     "baud",        "lockfile",
-	    "timeout", "retry_limit",   "time_slice", "mac_address", "board_id_range",
-	    "gpio",    "modem_reg0",    "modem_reg1", "rack_id",     NULL};
-	const cJSON *v;
-
-	if (!cJSON_IsObject(s)) {
-		dcre_cfg_problem(ld, "plc", "must be an object");
-		return;
-	}
-	dcre_cfg_check_keys(ld, s, "plc", keys);
-	dcre_cfg_get_bool(ld, s, "plc", "enabled", &p->enabled);
-	v = cJSON_GetObjectItemCaseSensitive(s, "hardware_type");
-	if (v) {
-		if (cJSON_IsString(v) && strcmp(v->valuestring, "emulator") == 0)
-			p->hardware_type = DCRE_HW_EMULATOR;
-		else if (cJSON_IsString(v) && strcmp(v->valuestring, "rpi_hat") == 0)
-			p->hardware_type = DCRE_HW_RPI_HAT;
-		else
-			dcre_cfg_problem(ld, "plc.hardware_type",
-			                 "must be \"emulator\" or \"rpi_hat\"");
-	}
-	v = cJSON_GetObjectItemCaseSensitive(s, "rack_id");
-	if (v) {
-		bool ok =
-		    cJSON_IsString(v) && v->valuestring[0] != '\0' && strlen(v->valuestring) <= 64;
-		for (const char *c = ok ? v->valuestring : ""; *c; c++)
-			if ((unsigned char)*c <= 0x20 || *c == '/' || *c == '%' || *c == 0x7f)
-				ok = false;
-		if (ok) {
-			free(p->rack_id);
-			p->rack_id = dcre_xstrdup(v->valuestring);
-		} else {
-			dcre_cfg_problem(ld, "plc.rack_id",
-			                 "must be a text of 1 to 64 characters without spaces, "
-			                 "control characters, '/' or '%%'");
-		}
-	}
-	dcre_cfg_get_path(ld, s, "plc", "device", &p->device);
-	v = cJSON_GetObjectItemCaseSensitive(s, "baud");
-	if (v) {
-		static const int bauds[] = {9600, 19200, 38400, 57600, 115200, 230400};
-		bool ok = false;
-		for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++)
-			if (cJSON_IsNumber(v) && v->valuedouble == bauds[i]) {
-				ok = true;
-				p->baud = bauds[i];
-			}
-		if (!ok)
-			dcre_cfg_problem(
-			    ld, "plc.baud",
-			    "%s is not a supported baud rate (9600, 19200, 38400, 57600, "
-			    "115200, 230400)",
-			    cJSON_IsNumber(v) ? "value" : "non-number");
-	}
-	dcre_cfg_get_path(ld, s, "plc", "lockfile", &p->lockfile);
-	dcre_cfg_get_number(ld, s, "plc", "timeout", 0, 10, true, &p->timeout);
-	dcre_cfg_get_int(ld, s, "plc", "retry_limit", 1, 10, &p->retry_limit);
-	dcre_cfg_get_int(ld, s, "plc", "time_slice", 0, 255, &p->time_slice);
-	v = cJSON_GetObjectItemCaseSensitive(s, "mac_address");
-	if (v) {
-		if (!cJSON_IsString(v) || !parse_mac(v->valuestring, p->mac))
-			dcre_cfg_problem(ld, "plc.mac_address",
-			                 "must be a string like \"aa:bb:cc:dd:ee:ff\"");
-		else
-			p->mac_set = true;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
-	if (v) {
-		uint64_t lo, hi;
-		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
-			dcre_cfg_problem(ld, "plc.board_id_range", "must be [lo, hi]");
-		else if (dcre_cfg_get_id(ld, cJSON_GetArrayItem(v, 0), "plc.board_id_range[0]",
-		                         0x3FFFFFFF, &lo) &&
-		         dcre_cfg_get_id(ld, cJSON_GetArrayItem(v, 1), "plc.board_id_range[1]",
-		                         0x3FFFFFFF, &hi)) {
-			if (lo > hi)
-				dcre_cfg_problem(ld, "plc.board_id_range", "lo is above hi");
-			p->board_lo = (uint32_t)lo;
-			p->board_hi = (uint32_t)hi;
-		}
-	}
-	bool hat = p->hardware_type == DCRE_HW_RPI_HAT;
-	v = cJSON_GetObjectItemCaseSensitive(s, "gpio");
-	if (v && hat)
-		load_gpio(ld, v, p);
-	else if (v)
-		dcre_warn("%s: plc.gpio: ignored with hardware_type \"emulator\"", ld->file);
-	const char *regs[] = {"modem_reg0", "modem_reg1"};
-	uint8_t *regp[] = {&p->modem_reg0, &p->modem_reg1};
-	for (int i = 0; i < 2; i++) {
-		v = cJSON_GetObjectItemCaseSensitive(s, regs[i]);
-		if (!v)
+	for (size_t i = 0; i < n; i++) {
+		bool b_has = has_name(b->hostnames, b->n_hostnames, names[i]) ||
+		             has_name(b->ip_addresses, b->n_ip_addresses, names[i]);
+		if (!b_has)
 			continue;
-		uint64_t r;
-		char *kp = dcre_cfg_key("plc", regs[i]);
-		if (!hat)
-			dcre_warn("%s: %s: ignored with hardware_type \"emulator\"", ld->file, kp);
-		else if (dcre_cfg_get_id(ld, v, kp, 0xFF, &r))
-			*regp[i] = (uint8_t)r;
-		free(kp);
+		bool explicit = names_explicitly(a, names[i]) || names_explicitly(b, names[i]);
+		if (explicit)
+			dcre_cfg_problem(ld, what, "'%s' names two boards: %s and %s", names[i],
+			                 a->where, b->where);
+		else
+			dcre_warn("%s: '%s' is the default name of two boards (%s and %s); "
+			          "lookups by it reach the first",
+			          ld->file, names[i], a->where, b->where);
 	}
+}
+
+/* Every one-board entry of every transport, in registry then configuration
+ * order: unique board ids, no name for two boards. */
+static void check_claims(struct dcre_cfg_loader *ld, const struct dcre_config *cfg)
+{
+	struct dcre_claim *v = NULL;
+	size_t n = 0;
+
+	for (size_t t = 0; t < cfg->reg->n; t++) {
+		const struct dcre_transport_hooks *h = cfg->reg->v[t].hooks;
+		if (!h || !h->claim || !cfg->sections[t])
+			continue;
+		struct dcre_claim c;
+		for (size_t i = 0; h->claim(cfg->sections[t], i, &c); i++) {
+			v = dcre_xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = c;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct dcre_claim *a = &v[i];
+		for (size_t k = 0; k < a->n_hostnames; k++) {
+			struct dcre_hexid id;
+			if (dcre_number_parse_hex(a->hostnames[k], &id) == DCRE_OK)
+				dcre_warn("%s: hostname '%s' of %s is valid hex and is read as a "
+				          "board id, never as a name",
+				          ld->file, a->hostnames[k], a->where);
+		}
+		for (size_t j = i + 1; j < n; j++) {
+			const struct dcre_claim *b = &v[j];
+			if (a->board_id == b->board_id)
+				dcre_cfg_problem(ld, "board_id",
+				                 "%08x is the board id of both %s and %s",
+				                 a->board_id, a->where, b->where);
+			check_names(ld, a, b, a->hostnames, a->n_hostnames, "hostnames");
+			if (a->ip_addresses != a->hostnames)
+				check_names(ld, a, b, a->ip_addresses, a->n_ip_addresses,
+				            "ip_addresses");
+		}
+	}
+	free(v);
+}
+
+/* The transports' sections: each entry's load hook; a compiled-out
+ * transport's section is refused naming its option. */
+static void load_sections(struct dcre_cfg_loader *ld, const cJSON *root,
+                          const struct dcre_config_overrides *ov, struct dcre_config *cfg)
+{
+	const char *serial = ov ? ov->serial : NULL;
+
+	for (size_t t = 0; t < cfg->reg->n; t++) {
+		const struct dcre_transport *tr = &cfg->reg->v[t];
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, tr->name);
+		const char *device = tr->device_key ? serial : NULL;
+		if (tr->device_key)
+			serial = NULL; /* the first transport with a device takes it */
+		if (!tr->hooks) {
+			if (s)
+				dcre_cfg_problem(ld, tr->name,
+				                 "this opendcre was built without %s support "
+				                 "(meson setup -D%s=enabled)",
+				                 tr->label, tr->option);
+			continue;
+		}
+		if (s || device)
+			cfg->sections[t] = tr->hooks->load(tr, ld, s, device);
+	}
+	check_claims(ld, cfg);
 }
 
 static void load_scan_cache(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_config *cfg)
@@ -258,8 +189,8 @@ static void load_log(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_con
 		dcre_cfg_problem(ld, "log.file", "missing (required when log.target is \"file\")");
 }
 
-struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_overrides *ov,
-                                     FILE *errs)
+struct dcre_config *dcre_config_load(const char *path, const struct dcre_registry *reg,
+                                     const struct dcre_config_overrides *ov, FILE *errs)
 {
 	struct dcre_config *cfg = dcre_xcalloc(1, sizeof(*cfg));
 	char *dircopy = dcre_xstrdup(path);
@@ -267,6 +198,8 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	cJSON *root = NULL;
 
 	cfg->path = dcre_xstrdup(path);
+	cfg->reg = reg;
+	cfg->sections = dcre_xcalloc(reg->n ? reg->n : 1, sizeof(*cfg->sections));
 	cfg->scan_cache.file = dcre_xstrdup("/var/lib/opendcre/scan-cache.json");
 	cfg->scan_cache.timeout = 600;
 	cfg->metrics.max_age = 10;
@@ -278,26 +211,17 @@ struct dcre_config *dcre_config_load(const char *path, const struct dcre_config_
 	if (!root)
 		goto out;
 
-	static const char *const sections[] = {"plc", "ipmi",    "redfish", "scan_cache",
-	                                       "log", "metrics", NULL};
+	/* the top level: core's sections and one per registry entry */
+	static const char *const core_sections[] = {"scan_cache", "log", "metrics", NULL};
+	const char **sections = dcre_xcalloc(reg->n + 4, sizeof(*sections));
+	for (size_t t = 0; t < reg->n; t++)
+		sections[t] = reg->v[t].name;
+	for (size_t k = 0; core_sections[k]; k++)
+		sections[reg->n + k] = core_sections[k];
 	dcre_cfg_check_keys(&ld, root, "(top level)", sections);
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "plc");
-	if (s || (ov && ov->serial))
-		plc_defaults(&cfg->plc);
-	if (s)
-		load_plc(&ld, s, &cfg->plc);
-	if (ov && ov->serial) {
-		free(cfg->plc.device);
-		cfg->plc.device = dcre_xstrdup(ov->serial);
-	}
-	s = cJSON_GetObjectItemCaseSensitive(root, "ipmi");
-	if (s)
-		dcre_config_load_ipmi(&ld, s, &cfg->ipmi);
-	s = cJSON_GetObjectItemCaseSensitive(root, "redfish");
-	if (s)
-		dcre_config_load_redfish(&ld, s, &cfg->redfish);
-	dcre_config_check_bridges(&ld, cfg);
-	s = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+	free(sections);
+	load_sections(&ld, root, ov, cfg);
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "metrics");
 	if (s)
 		load_metrics(&ld, s, cfg);
 	s = cJSON_GetObjectItemCaseSensitive(root, "scan_cache");
@@ -323,18 +247,20 @@ void dcre_config_free(struct dcre_config *cfg)
 {
 	if (!cfg)
 		return;
+	for (size_t t = 0; t < cfg->reg->n; t++)
+		if (cfg->sections[t])
+			cfg->reg->v[t].hooks->free_config(cfg->sections[t]);
+	free(cfg->sections);
 	free(cfg->path);
-	free(cfg->plc.device);
-	free(cfg->plc.lockfile);
-	free(cfg->plc.rack_id);
-	free(cfg->plc.gpio.chip);
 	free(cfg->scan_cache.file);
 	free(cfg->log.file);
-	dcre_config_free_bridges(cfg);
 	free(cfg);
 }
 
-bool dcre_config_has_plc(const struct dcre_config *cfg)
+void *dcre_config_section(const struct dcre_config *cfg, const char *name)
 {
-	return cfg->plc.present && cfg->plc.enabled;
+	for (size_t t = 0; t < cfg->reg->n; t++)
+		if (strcmp(cfg->reg->v[t].name, name) == 0)
+			return cfg->sections[t];
+	return NULL;
 }

@@ -16,7 +16,12 @@
 #include "alloc.h"
 #include "log.h"
 #include "scancache.h"
+#include "stats.h"
 #include "timeutil.h"
+
+#ifndef DCRE_VERSION /* meson passes the project version */
+#define DCRE_VERSION "unknown"
+#endif
 
 /* ---- the families ---- */
 
@@ -65,14 +70,33 @@ struct board_ref {
 	const cJSON *record; /* borrowed from the scan document */
 };
 
+/* One backend's reads, in a thread. mu guards fam, done and finished: at
+ * the deadline the collector takes what is there and leaves the thread to
+ * finish on its own (dcre_metrics_settle joins it before this worker uses
+ * its backends again). */
 struct job {
 	struct dcre_backend *b;
 	struct board_ref *boards;
 	size_t n;
 	double deadline;
+	pthread_mutex_t mu;
 	struct dcre_prom fam[F_COUNT];
+	size_t done; /* boards whose board_up sample is written */
+	bool finished;
 	double seconds;
 };
+
+/* A collection whose threads outlived its deadline: its scan document and
+ * jobs stay until the threads end. */
+struct pending {
+	cJSON *doc;
+	struct job *jobs;
+	pthread_t *th;
+	bool *started;
+	size_t n;
+	struct pending *next;
+};
+static struct pending *pendings; /* this process's, see dcre_metrics_settle */
 
 /* The labels of a device sample. */
 static void device_labels(struct dcre_prom_labels *l, const struct job *j,
@@ -99,7 +123,9 @@ static bool num_value(const struct dcre_num *n, double *v)
 
 static void sample(struct job *j, enum family f, const struct dcre_prom_labels *l, double v)
 {
+	pthread_mutex_lock(&j->mu);
 	dcre_prom_sample(&j->fam[f], families[f].name, l, v);
+	pthread_mutex_unlock(&j->mu);
 }
 
 static int health_code(const char *h)
@@ -160,8 +186,10 @@ static void power_samples(struct job *j, const struct dcre_prom_labels *l,
 		sample(j, F_CURRENT, l, v);
 }
 
-/* Read one device; true when the board answered. */
-static bool read_device(struct job *j, const struct board_ref *br, const cJSON *d, uint32_t board)
+/* Read one device: DCRE_OK when the board answered (*err the error
+ * otherwise). */
+static enum dcre_err read_device(struct job *j, const struct board_ref *br, const cJSON *d,
+                                 uint32_t board)
 {
 	const char *dev = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_id"));
 	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_type"));
@@ -175,7 +203,7 @@ static bool read_device(struct job *j, const struct board_ref *br, const cJSON *
 	enum dcre_err e = DCRE_ENOTSUP;
 
 	if (!dev || !type || strlen(dev) != 4)
-		return false;
+		return DCRE_ENOTSUP;
 	t.device = (uint16_t)strtoul(dev, NULL, 16);
 	snprintf(t.board_hex, sizeof(t.board_hex), "%08x", board);
 	snprintf(t.device_hex, sizeof(t.device_hex), "%s", dev);
@@ -187,7 +215,7 @@ static bool read_device(struct job *j, const struct board_ref *br, const cJSON *
 	    strcmp(type, "vapor_rectifier") == 0) {
 		struct dcre_power p = {0};
 		if (b->ops->power) {
-			e = b->ops->power(b, &t, b->bridge ? NULL : type, DCRE_POWER_STATUS, &p,
+			e = b->ops->power(b, &t, b->one_board ? NULL : type, DCRE_POWER_STATUS, &p,
 			                  &msg);
 			if (!e)
 				power_samples(j, &l, &p);
@@ -204,7 +232,7 @@ static bool read_device(struct job *j, const struct board_ref *br, const cJSON *
 		dcre_led_clear(&led);
 	} else if (strcmp(type, "system") == 0 || strcmp(type, "vapor_led") == 0 ||
 	           strcmp(type, "none") == 0) {
-		return false; /* nothing to read: no reading, and no answer */
+		return DCRE_ENOTSUP; /* nothing to read: no reading, and no answer */
 	} else {
 		struct dcre_reading r = {0};
 		if (b->ops->read) {
@@ -216,7 +244,24 @@ static bool read_device(struct job *j, const struct board_ref *br, const cJSON *
 	}
 	if (e && e != DCRE_ENOTSUP)
 		dcre_debug("metrics: board %08x device %s: %s", board, dev, msg.text);
-	return e == DCRE_OK;
+	return e;
+}
+
+/* A board that fails like this is not there: reading its other devices
+ * would only spend the scrape's time. */
+static bool board_gone(enum dcre_err e)
+{
+	return e == DCRE_ETIMEDOUT || e == DCRE_EIO || e == DCRE_EAUTH || e == DCRE_EBUSY;
+}
+
+static void board_up_sample(struct job *j, const struct board_ref *br, bool up)
+{
+	struct dcre_prom_labels l = {0};
+	dcre_prom_label(&l, "rack", br->rack);
+	dcre_prom_label(&l, "board",
+	                cJSON_GetStringValue(cJSON_GetObjectItem(br->record, "board_id")));
+	dcre_prom_label(&l, "backend", j->b->kind);
+	dcre_prom_sample(&j->fam[F_BOARD_UP], families[F_BOARD_UP].name, &l, up);
 }
 
 static void *job_run(void *arg)
@@ -239,8 +284,11 @@ static void *job_run(void *arg)
 			    cJSON_GetStringValue(cJSON_GetObjectItem(d, "device_type"));
 			tried = tried || (type && strcmp(type, "system") &&
 			                  strcmp(type, "vapor_led") && strcmp(type, "none"));
-			if (read_device(j, br, d, board))
+			enum dcre_err e = read_device(j, br, d, board);
+			if (e == DCRE_OK)
 				up = true;
+			else if (board_gone(e))
+				break;
 		}
 		if (!tried && dcre_time_now() < j->deadline && j->b->ops->version) {
 			/* nothing readable: the board's version says whether it answers */
@@ -252,14 +300,43 @@ static void *job_run(void *arg)
 			up = j->b->ops->version(j->b, &t, &fw, &msg) == DCRE_OK;
 			free(fw);
 		}
-		struct dcre_prom_labels l = {0};
-		dcre_prom_label(&l, "rack", br->rack);
-		dcre_prom_label(&l, "board", id);
-		dcre_prom_label(&l, "backend", j->b->kind);
-		sample(j, F_BOARD_UP, &l, up);
+		pthread_mutex_lock(&j->mu);
+		board_up_sample(j, br, up);
+		j->done++;
+		pthread_mutex_unlock(&j->mu);
 	}
+	pthread_mutex_lock(&j->mu);
 	j->seconds = dcre_time_now() - start;
+	j->finished = true;
+	pthread_mutex_unlock(&j->mu);
 	return NULL;
+}
+
+static void jobs_free(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (int f = 0; f < F_COUNT; f++)
+			dcre_prom_free(&jobs[i].fam[f]);
+		free(jobs[i].boards);
+		pthread_mutex_destroy(&jobs[i].mu);
+	}
+	free(jobs);
+}
+
+void dcre_metrics_settle(void)
+{
+	while (pendings) {
+		struct pending *p = pendings;
+		pendings = p->next;
+		for (size_t i = 0; i < p->n; i++)
+			if (p->started[i])
+				pthread_join(p->th[i], NULL);
+		jobs_free(p->jobs, p->n);
+		free(p->th);
+		free(p->started);
+		cJSON_Delete(p->doc);
+		free(p);
+	}
 }
 
 /* Does backend b own the board record (its kind, and for a one-board
@@ -271,7 +348,8 @@ static bool owns(const struct dcre_backend *b, const cJSON *record)
 
 	if (!kind || !id || strcmp(kind, b->kind) != 0)
 		return false;
-	return !b->bridge || strtoul(id, NULL, 16) == b->bridge->board_id;
+	unsigned long v = strtoul(id, NULL, 16);
+	return v >= b->board_lo && v <= b->board_hi;
 }
 
 /* Collect every reading now: the text of the reading families. */
@@ -289,6 +367,7 @@ static char *collect(struct dcre_ctx *ctx, struct dcre_msg *msg)
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].b = dcre_ctx_backend(ctx, i);
 		jobs[i].deadline = deadline;
+		pthread_mutex_init(&jobs[i].mu, NULL);
 	}
 	cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))
 	{
@@ -313,17 +392,49 @@ static char *collect(struct dcre_ctx *ctx, struct dcre_msg *msg)
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].n > 0)
 			started[i] = pthread_create(&th[i], NULL, job_run, &jobs[i]) == 0;
+	bool late = false;
 	for (size_t i = 0; i < n; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else if (jobs[i].n > 0)
-			job_run(&jobs[i]);
+		if (!started[i]) {
+			if (jobs[i].n > 0)
+				job_run(&jobs[i]);
+			continue;
+		}
+		/* a read may overrun the deadline by its own timeout: wait no
+		 * longer than the deadline, take what is there */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		double left = deadline - dcre_time_now();
+		if (left > 0) {
+			until.tv_sec += (time_t)left;
+			until.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+		}
+		if (pthread_timedjoin_np(th[i], NULL, &until) == 0)
+			started[i] = false;
+		else
+			late = true;
+	}
+	/* the jobs still running: their unread boards are down */
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		pthread_mutex_lock(&j->mu);
+		if (started[i] && !j->finished) {
+			for (size_t k = j->done; k < j->n; k++)
+				board_up_sample(j, &j->boards[k], false);
+			j->seconds = ctx->cfg->metrics.timeout;
+		}
+		pthread_mutex_unlock(&j->mu);
 	}
 
 	struct dcre_prom out = {0};
 	double per_kind[8] = {0};
 	const char *kinds[8] = {0};
 	size_t nkinds = 0;
+	for (size_t i = 0; i < n; i++)
+		pthread_mutex_lock(&jobs[i].mu);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
 		while (k < nkinds && strcmp(kinds[k], jobs[i].b->kind) != 0)
@@ -348,14 +459,21 @@ static char *collect(struct dcre_ctx *ctx, struct dcre_msg *msg)
 			if (jobs[i].fam[f].len)
 				dcre_prom_append(&out, jobs[i].fam[f].buf, jobs[i].fam[f].len);
 	}
-	for (size_t i = 0; i < n; i++) {
-		for (int f = 0; f < F_COUNT; f++)
-			dcre_prom_free(&jobs[i].fam[f]);
-		free(jobs[i].boards);
+	for (size_t i = 0; i < n; i++)
+		pthread_mutex_unlock(&jobs[i].mu);
+	if (late) {
+		/* a late thread may still add samples to its (now unread) job */
+		struct pending *p = dcre_xcalloc(1, sizeof(*p));
+		*p = (struct pending){doc, jobs, th, started, n, pendings};
+		pendings = p;
+		dcre_warn("metrics: a collection ran past metrics.timeout (%g s); its boards that "
+		          "had not answered show as down",
+		          ctx->cfg->metrics.timeout);
+		return dcre_prom_take(&out, NULL);
 	}
+	jobs_free(jobs, n);
 	free(th);
 	free(started);
-	free(jobs);
 	cJSON_Delete(doc);
 	return dcre_prom_take(&out, NULL);
 }
@@ -458,6 +576,7 @@ enum dcre_err dcre_cmd_metrics(struct dcre_ctx *ctx, const struct dcre_route_mat
 		dcre_prom_free(&p);
 		return e;
 	}
+	dcre_stats_render(&p);
 	dcre_prom_family(&p, "opendcre_build_info", "gauge",
 	                 "The version of opendcre that serves these metrics; always 1.");
 	dcre_prom_label(&l, "version", DCRE_VERSION);

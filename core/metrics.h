@@ -17,6 +17,11 @@
 #include "err.h"
 #include "prom.h"
 
+/* Wait for the reading threads of a collection that ran past its deadline
+ * (they may still be using this worker's backends). Call before any
+ * backend is used again, e.g. before each request. */
+void dcre_metrics_settle(void);
+
 /* Append the readings' families (from the shared cache, collected anew
  * when it is older than metrics.max_age) to p. */
 enum dcre_err dcre_metrics_readings(struct dcre_ctx *ctx, struct dcre_prom *p,

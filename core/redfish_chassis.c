@@ -97,7 +97,7 @@ static void sample_read(const struct dcre_rf_board *bd, const cJSON *dev, struct
 	dcre_rf_target(bd, dev, &t);
 	if (b && k >= 0 && kinds[k].q == -1) {
 		if (b->ops->power)
-			e = b->ops->power(b, &t, b->bridge ? NULL : type, DCRE_POWER_STATUS,
+			e = b->ops->power(b, &t, b->one_board ? NULL : type, DCRE_POWER_STATUS,
 			                  &s->power, &msg);
 		s->power_ok = e == DCRE_OK;
 		s->value = e ? cJSON_CreateNull() : num(&s->power.input_power);
@@ -253,7 +253,8 @@ static cJSON *board_chassis(const struct dcre_rf_board *bd)
 	char *name = dcre_xasprintf("Board %s", bd->hex);
 	cJSON *c = dcre_rf_resource(path, T_CHASSIS, bd->hex, name);
 	free(name);
-	cJSON_AddStringToObject(c, "ChassisType", bd->b && bd->b->bridge ? "RackMount" : "Module");
+	cJSON_AddStringToObject(c, "ChassisType",
+	                        bd->b && bd->b->one_board ? "RackMount" : "Module");
 	asset_props(bd, c);
 	cJSON *loc = cJSON_AddObjectToObject(c, "Location");
 	cJSON *placement = cJSON_AddObjectToObject(loc, "Placement");
@@ -298,7 +299,7 @@ static cJSON *board_chassis(const struct dcre_rf_board *bd)
 		cJSON_AddItemToArray(sys, dcre_rf_link(sub));
 	}
 	cJSON *mgr = cJSON_AddArrayToObject(links, "ManagedBy");
-	if (bd->b && bd->b->bridge)
+	if (bd->b && bd->b->one_board)
 		snprintf(sub, sizeof(sub), "/redfish/v1/Managers/%s", bd->hex);
 	else
 		snprintf(sub, sizeof(sub), "/redfish/v1/Managers/opendcre");
@@ -460,7 +461,7 @@ DCRE_RF_CMD(power)
 				cJSON_AddItemToObject(o, "PowerConsumedWatts", s.value);
 				cJSON_AddItemToObject(o, "Status", cJSON_Duplicate(s.status, true));
 				cJSON_AddItemToArray(control, o);
-				if (s.power_ok && !bd->b->bridge) {
+				if (s.power_ok && !bd->b->one_board) {
 					/* a PLC power device measures its supply's input */
 					o = member(base, "PowerSupplies", cJSON_GetArraySize(psus),
 					           bd, dev);

@@ -13,7 +13,7 @@ static bool owns(const struct dcre_backend *b, const char *kind, uint32_t id)
 {
 	if (strcmp(kind, b->kind) != 0)
 		return false;
-	return !b->bridge || id == b->bridge->board_id;
+	return id >= b->board_lo && id <= b->board_hi;
 }
 
 enum dcre_err dcre_rf_inv_load(struct dcre_ctx *ctx, struct dcre_rf_inv *inv, struct dcre_msg *msg)

@@ -50,7 +50,7 @@ static enum dcre_err power_op(const struct dcre_rf_board *bd, enum dcre_power_ac
 	if (!bd->b->ops->power)
 		return dcre_msg_set(msg, DCRE_ENOTSUP, "no power control");
 	dcre_rf_target(bd, dev, &t);
-	return bd->b->ops->power(bd->b, &t, bd->b->bridge ? NULL : dcre_rf_dev_type(dev), a, p,
+	return bd->b->ops->power(bd->b, &t, bd->b->one_board ? NULL : dcre_rf_dev_type(dev), a, p,
 	                         msg);
 }
 
@@ -147,7 +147,7 @@ static cJSON *system_body(const struct dcre_rf_board *bd)
 	snprintf(path, sizeof(path), "/redfish/v1/Chassis/%s", bd->hex);
 	cJSON_AddItemToArray(chassis, dcre_rf_link(path));
 	cJSON *mgr = cJSON_AddArrayToObject(links, "ManagedBy");
-	if (bd->b->bridge)
+	if (bd->b->one_board)
 		snprintf(path, sizeof(path), "/redfish/v1/Managers/%s", bd->hex);
 	else
 		snprintf(path, sizeof(path), "/redfish/v1/Managers/opendcre");
@@ -348,7 +348,7 @@ DCRE_RF_CMD(managers)
 	cJSON *members = cJSON_CreateArray();
 	cJSON_AddItemToArray(members, dcre_rf_link("/redfish/v1/Managers/opendcre"));
 	for (size_t i = 0; i < inv.n; i++) {
-		if (!inv.v[i].b || !inv.v[i].b->bridge)
+		if (!inv.v[i].b || !inv.v[i].b->one_board)
 			continue;
 		char *id = dcre_xasprintf("/redfish/v1/Managers/%s", inv.v[i].hex);
 		cJSON_AddItemToArray(members, dcre_rf_link(id));
@@ -379,7 +379,7 @@ static cJSON *service_manager(const struct dcre_rf_inv *inv)
 	}
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct dcre_rf_board *bd = &inv->v[i];
-		if (bd->b && bd->b->bridge)
+		if (bd->b && bd->b->one_board)
 			continue;
 		char *id = dcre_xasprintf("/redfish/v1/Chassis/%s", bd->hex);
 		cJSON_AddItemToArray(ch, dcre_rf_link(id));
@@ -442,7 +442,7 @@ DCRE_RF_CMD(manager)
 	const struct dcre_rf_board *bd = dcre_rf_inv_board(&inv, id);
 	if (strcmp(id, "opendcre") == 0)
 		out->body = service_manager(&inv);
-	else if (bd && bd->b && bd->b->bridge)
+	else if (bd && bd->b && bd->b->one_board)
 		out->body = bmc_manager(bd);
 	else
 		dcre_rf_error(out, 404, NULL, DCRE_RF_RESOURCE_NOT_FOUND, "Manager", id);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "number.h"
+#include "transport.h"
 
 /* ---- numbers ---- */
 
@@ -330,8 +331,9 @@ cJSON *dcre_render_board_record(const struct dcre_board *b)
 cJSON *dcre_render_board(enum dcre_api api, const cJSON *board)
 {
 	cJSON *b = cJSON_Duplicate(board, 1);
-	const char *backend = cJSON_GetStringValue(cJSON_GetObjectItem(b, "backend"));
-	bool bridge = backend && strcmp(backend, "plc") != 0;
+	const char *id_text = cJSON_GetStringValue(cJSON_GetObjectItem(b, "board_id"));
+	/* 1.2: an id with the one-board bit is a one-board backend's board */
+	bool bridge = id_text && (strtoul(id_text, NULL, 16) & DCRE_ID12_ONE_BOARD_BIT);
 	cJSON *d;
 
 	if (api == DCRE_API_12 && bridge) {

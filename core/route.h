@@ -30,6 +30,7 @@ enum dcre_op {
 	DCRE_OP_HOST_INFO,
 	DCRE_OP_METRICS,
 	DCRE_OP_REDFISH, /* a Redfish resource (core/redfish_res.h) */
+	DCRE_OP_NONE,    /* no route matched (counted as such) */
 	DCRE_OP_COUNT    /* the number of operations, not one */
 };
 

@@ -470,6 +470,15 @@ enum dcre_err dcre_scancache_reset(const char *file, struct dcre_msg *msg)
 	else if (unlink(file) < 0 && errno != ENOENT)
 		rc = dcre_msg_set(msg, DCRE_ECONFIG, "scan_cache.file: cannot delete %s: %s", file,
 		                  strerror(errno));
+	if (!rc) {
+		/* the readings kept for /metrics (core/metrics.h) came from that scan */
+		char *metrics = dcre_xasprintf("%s.metrics", file);
+		if (unlink(metrics) < 0 && errno != ENOENT)
+			rc =
+			    dcre_msg_set(msg, DCRE_ECONFIG, "scan_cache.file: cannot delete %s: %s",
+			                 metrics, strerror(errno));
+		free(metrics);
+	}
 	free(copy);
 	return rc;
 }

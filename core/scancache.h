@@ -38,7 +38,8 @@ enum dcre_err dcre_scancache_store(const char *file, const cJSON *doc, struct dc
  * the cause. */
 enum dcre_err dcre_scancache_lock(const char *file, double wait, int *fd, struct dcre_msg *msg);
 void dcre_scancache_unlock(int fd);
-/* Start-up: delete an existing cache file; check the directory. */
+/* Start-up: delete an existing cache file (and the readings /metrics keeps
+ * next to it, "<file>.metrics"); check the directory. */
 enum dcre_err dcre_scancache_reset(const char *file, struct dcre_msg *msg);
 
 #endif

@@ -55,6 +55,7 @@ static const char *const op_name[DCRE_OP_COUNT] = {
     [DCRE_OP_HOST_INFO] = "host_info",
     [DCRE_OP_METRICS] = "metrics",
     [DCRE_OP_REDFISH] = "redfish",
+    [DCRE_OP_NONE] = "none",
 };
 
 static const struct {
@@ -124,6 +125,11 @@ void dcre_stats_lock_wait(double seconds)
 		seconds = 1e6; /* a clock gone wrong must not overflow the sum */
 	atomic_fetch_add_explicit(&area->lock_sum_ns, (uint64_t)llround(seconds * 1e9),
 	                          memory_order_relaxed);
+}
+
+const char *dcre_stats_route_name(enum dcre_op op)
+{
+	return (unsigned)op < DCRE_OP_COUNT ? op_name[op] : NULL;
 }
 
 uint64_t dcre_stats_value(enum dcre_stat s)

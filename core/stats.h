@@ -39,6 +39,10 @@ void dcre_stats_request(enum dcre_op op, int status);
  * opendcre_bus_lock_wait_seconds). */
 void dcre_stats_lock_wait(double seconds);
 
+/* The route family of an operation, the label route ("read", "metrics",
+ * "none" when no route matched); static; NULL when op is out of range. */
+const char *dcre_stats_route_name(enum dcre_op op);
+
 /* The value of a counter now (0 before dcre_stats_init). */
 uint64_t dcre_stats_value(enum dcre_stat s);
 

@@ -320,7 +320,6 @@ static int hat_start(const struct options *o, int fd, struct plc_modem **modem)
 {
 	static char chip[] = "gpiochip0";
 	struct dcre_plc_config cfg = {
-	    .present = true,
 	    .enabled = true,
 	    .hardware_type = DCRE_HW_RPI_HAT,
 	    .baud = o->baud,

@@ -24,7 +24,7 @@ DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-d
 	openipmi ipmitool freeipmi-tools openssl curl apache2 libapache2-mod-auth-openidc glewlwyd
 	lighttpd lighttpd-modules-lua slapd systemd
 	prometheus"
-DCRE_PKGS_bench="wrk"
+DCRE_PKGS_bench="wrk prometheus-ipmi-exporter"
 DCRE_PKGS_check="curl libfcgi-bin"
 
 dcre_packages() { # GROUP...: the package names, one per line

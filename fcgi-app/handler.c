@@ -10,9 +10,11 @@
 #include "alloc.h"
 #include "json_out.h"
 #include "log.h"
+#include "metrics.h"
 #include "number.h"
 #include "rf_http.h"
 #include "route.h"
+#include "stats.h"
 #include "text.h"
 #include "url.h"
 
@@ -36,9 +38,15 @@ static const char *status_text(int status)
 	}
 }
 
+/* The operation of the request being answered (DCRE_OP_NONE until a
+ * route matched), for the request counters. A worker serves one request
+ * at a time. */
+static enum dcre_op serving;
+
 static void reply_text(FCGX_Request *req, int status, const char *type, const char *allow,
                        const char *text, size_t len)
 {
+	dcre_stats_request(serving, status);
 	char head[320];
 	int n = snprintf(head, sizeof(head),
 	                 "Status: %s\r\nContent-Type: %s\r\n"
@@ -230,6 +238,8 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 	char *joined = NULL;
 	bool decoded = false;
 
+	serving = DCRE_OP_NONE;
+	dcre_metrics_settle(); /* no reading thread may still use a backend */
 	if (!method)
 		method = "GET";
 	const char *rejected = FCGX_GetParam("OPENDCRE_REJECTED_REQUEST", req->envp);
@@ -265,17 +275,20 @@ void dcre_handler_serve(struct dcre_ctx *ctx, FCGX_Request *req)
 			            "again.");
 		goto out;
 	case DCRE_ROUTE_BAD_METHOD:
+		serving = m.op;
 		reply_error(req, m.api, 405, m.allow,
 		            m.api == DCRE_API_12
 		                ? "405: Method Not Allowed"
 		                : "The method is not allowed for the requested URL.");
 		goto out;
 	case DCRE_ROUTE_OPTIONS:
+		serving = m.op;
 		reply(req, 200, m.allow, NULL);
 		goto out;
 	case DCRE_ROUTE_OK:
 		break;
 	}
+	serving = m.op;
 	const char *role;
 	if (dcre_handler_forbidden(req, &m, &role)) {
 		/* a viewer's state change: nothing runs, the refusal is audited */

@@ -13,9 +13,8 @@
 #include "config.h"
 #include "listen.h"
 #include "log.h"
-#include "plc_backend.h"
-#include "plc_modem.h"
 #include "prefork.h"
+#include "registry.h"
 #include "scancache.h"
 #include "stats.h"
 #include "worker.h"
@@ -66,7 +65,9 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("OPENDCRE_DEBUG");
 	int check_only = 0, workers = 4, c;
 	struct dcre_msg msg;
-	struct plc_modem *modem = NULL;
+	const struct dcre_registry *reg = &dcre_registry;
+	void **states = NULL; /* per registry entry: what its prepare hook made */
+	int rc = 1;
 
 	ov.debug = dbg && strcmp(dbg, "1") == 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -118,73 +119,70 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &nocore);
 	dcre_alloc_init_cjson();
 
-	struct dcre_config *cfg = dcre_config_load(config, &ov, stderr);
+	struct dcre_config *cfg = dcre_config_load(config, reg, &ov, stderr);
 	if (!cfg)
 		return 1;
+	states = dcre_xcalloc(reg->n ? reg->n : 1, sizeof(*states));
 	if (check_only) {
 		printf("%s: configuration is valid\n", config);
-		dcre_config_free(cfg);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if (!dcre_log_open(cfg->log.target, cfg->log.level, cfg->log.file, "opendcre")) {
 		fprintf(stderr, "%s: log.file: cannot open %s: %s\n", config, cfg->log.file,
 		        strerror(errno));
-		goto fail;
+		goto out;
 	}
-	if (dcre_config_has_plc(cfg)) {
-		if (dcre_plc_prepare(&cfg->plc, &msg)) {
+	/* each transport's preparation (config.md §9), in registry order */
+	for (size_t t = 0; t < reg->n; t++) {
+		const struct dcre_transport_hooks *h = reg->v[t].hooks;
+		if (h && h->prepare && cfg->sections[t] &&
+		    h->prepare(cfg->sections[t], &states[t], &msg)) {
 			fprintf(stderr, "%s: %s\n", config, msg.text);
-			goto fail;
+			goto out;
 		}
-	}
-	if (dcre_config_has_plc(cfg) && cfg->plc.hardware_type == DCRE_HW_RPI_HAT) {
-		/* plc-protocol.md §11.1, §11.2: the main process requests the
-		 * lines once; the workers inherit the request */
-		enum dcre_err err;
-		modem = dcre_plc_modem_open(&cfg->plc, &err, &msg);
-		if (!modem) {
-			fprintf(stderr, "%s: %s\n", config, msg.text);
-			goto fail;
-		}
-		if (dcre_plc_modem_startup(modem, &msg))
-			dcre_err_log("%s (the service starts; each bus transaction tries again)",
-			             msg.text);
 	}
 	if (dcre_scancache_reset(cfg->scan_cache.file, &msg)) {
 		fprintf(stderr, "%s: %s\n", config, msg.text);
-		goto fail;
-	}
-	/* config.md §9 step 5: the SDR cache directory must be usable */
-	if (cfg->ipmi.n_bmcs > 0 && access(cfg->ipmi.sdr_cache_dir, W_OK | X_OK) < 0) {
-		fprintf(stderr, "%s: ipmi.sdr_cache_dir: %s is not a writable directory: %s\n",
-		        config, cfg->ipmi.sdr_cache_dir, strerror(errno));
-		goto fail;
+		goto out;
 	}
 	int fd = dcre_listen_acquire(sock, &msg);
 	if (fd < 0) {
 		fprintf(stderr, "opendcre-fcgi: %s\n", msg.text);
-		goto fail;
+		goto out;
 	}
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "opendcre-fcgi: FCGX_Init failed\n");
-		goto fail;
+		goto out;
 	}
-	dcre_info("opendcre-fcgi started: %d workers; PLC bus %s%s; scan cache %s", workers,
-	          dcre_config_has_plc(cfg) ? "on " : "not configured",
-	          dcre_config_has_plc(cfg) ? cfg->plc.device : "", cfg->scan_cache.file);
+	char what[512] = "";
+	for (size_t t = 0; t < reg->n; t++) {
+		const struct dcre_transport *tr = &reg->v[t];
+		size_t len = strlen(what);
+		if (tr->hooks && cfg->sections[t] && tr->hooks->describe)
+			tr->hooks->describe(cfg->sections[t], what + len, sizeof(what) - len);
+		else if (tr->device_key)
+			snprintf(what + len, sizeof(what) - len, "%s not configured", tr->label);
+		else
+			continue;
+		len = strlen(what);
+		snprintf(what + len, sizeof(what) - len, "; ");
+	}
+	dcre_info("opendcre-fcgi started: %d workers; %sscan cache %s", workers, what,
+	          cfg->scan_cache.file);
 
 	/* the counters every worker adds to: mapped before the workers fork */
 	dcre_stats_init();
-	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd, .modem = modem};
-	int rc = dcre_prefork_run(workers, dcre_worker_main, &wa);
+	struct dcre_worker_args wa = {.cfg = cfg, .listen_fd = fd, .states = states};
+	rc = dcre_prefork_run(workers, dcre_worker_main, &wa);
 	dcre_info("opendcre-fcgi stopped");
 	if (sock && sock[0] == '/')
 		unlink(sock);
-	dcre_plc_modem_free(modem);
+out:
+	for (size_t t = 0; t < reg->n; t++)
+		if (states[t] && reg->v[t].hooks->cleanup)
+			reg->v[t].hooks->cleanup(states[t]);
+	free(states);
 	dcre_config_free(cfg);
 	return rc;
-fail:
-	dcre_plc_modem_free(modem);
-	dcre_config_free(cfg);
-	return 1;
 }

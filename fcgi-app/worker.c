@@ -13,10 +13,8 @@
 #include "command.h"
 #include "alloc.h"
 #include "handler.h"
-#include "ipmi_backend.h"
 #include "log.h"
-#include "plc_backend.h"
-#include "rf_backend.h"
+#include "metrics.h"
 
 /* How often an idle worker looks whether its main process is still there
  * (PR_SET_PDEATHSIG, set at fork, is the prompt way; this is the safety net). */
@@ -58,7 +56,7 @@ static void take_pending(const sigset_t *set)
 int dcre_worker_main(void *arg)
 {
 	const struct dcre_worker_args *wa = arg;
-	struct dcre_ctx ctx = {.cfg = wa->cfg};
+	struct dcre_ctx *ctx;
 	FCGX_Request req;
 	sigset_t block, waitmask;
 	struct sigaction sa = {0};
@@ -81,15 +79,7 @@ int dcre_worker_main(void *arg)
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
 
-	if (dcre_config_has_plc(wa->cfg))
-		ctx.plc = dcre_plc_backend_new(&wa->cfg->plc, wa->modem);
-	ctx.n_bridges = wa->cfg->ipmi.n_bmcs + wa->cfg->redfish.n_servers;
-	ctx.bridges = dcre_xcalloc(ctx.n_bridges ? ctx.n_bridges : 1, sizeof(*ctx.bridges));
-	for (size_t i = 0; i < wa->cfg->ipmi.n_bmcs; i++)
-		ctx.bridges[i] = dcre_ipmi_backend_new(&wa->cfg->ipmi.bmcs[i], &wa->cfg->ipmi);
-	for (size_t j = 0; j < wa->cfg->redfish.n_servers; j++)
-		ctx.bridges[wa->cfg->ipmi.n_bmcs + j] =
-		    dcre_redfish_backend_new(&wa->cfg->redfish.servers[j]);
+	ctx = dcre_ctx_new(wa->cfg, wa->states);
 	FCGX_InitRequest(&req, wa->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	/* the supervisor checked at fork that it is still our parent */
 	pid_t parent = getppid();
@@ -120,7 +110,7 @@ int dcre_worker_main(void *arg)
 			continue; /* EINTR or the parent check: look at the flags again */
 		if (FCGX_Accept_r(&req) < 0)
 			continue; /* another worker took the connection (EAGAIN) */
-		dcre_handler_serve(&ctx, &req);
+		dcre_handler_serve(ctx, &req);
 		/* With the request read to its end (a body is read and ignored),
 		 * the connection is closed at once instead of libfcgi's lingering
 		 * close (shutdown, then wait for the web server to hang up):
@@ -132,9 +122,7 @@ int dcre_worker_main(void *arg)
 	if (ep >= 0)
 		close(ep);
 	FCGX_Free(&req, 1);
-	dcre_backend_free(ctx.plc);
-	for (size_t i = 0; i < ctx.n_bridges; i++)
-		dcre_backend_free(ctx.bridges[i]);
-	free(ctx.bridges);
+	dcre_metrics_settle();
+	dcre_ctx_free(ctx);
 	return 0;
 }

@@ -6,12 +6,12 @@
 
 #include "config.h"
 
-struct plc_modem;
-
 struct dcre_worker_args {
 	const struct dcre_config *cfg;
 	int listen_fd;
-	struct plc_modem *modem; /* rpi_hat: the lines requested before fork; else NULL */
+	/* per registry entry: what its prepare hook made before fork (the
+	 * PLC modem's lines), or NULL */
+	void *const *states;
 };
 
 /* Runs until SIGTERM/SIGINT or until its main process has gone; finishes

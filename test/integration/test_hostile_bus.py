@@ -322,9 +322,12 @@ def lock_held(h, load):
     time.sleep(1)
     fd = os.open(h.lockfile, os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    H.log('lock taken by the test for %.1f s' % (BOUND + 2))
+    # long enough that a client stuck in a wait that began before the lock was taken still
+    # starts another read early enough to reach the wait bound before the release
+    hold = BOUND + W + 2
+    H.log('lock taken by the test for %.1f s' % hold)
     h.held_from = time.monotonic()
-    time.sleep(BOUND + 2)
+    time.sleep(hold)
     os.close(fd)
     h.held_until = time.monotonic()
 

@@ -19,6 +19,9 @@ import time
 
 import harness as H
 
+# the meson feature options this build disabled (test/integration/meson.build)
+DISABLED = os.environ.get('DCRE_DISABLED', '').split()
+
 R = H.Runner('process')
 P13 = '/opendcre/1.3'
 
@@ -184,8 +187,21 @@ def test_bad_config():
                                       'password': 's3cret-value'}]}}, f)
     p = subprocess.run([H.FCGI_EXE, '--config', cfg, '--socket', os.path.join(d, 's.sock')],
                        capture_output=True, text=True, timeout=30)
-    assert p.returncode == 1 and cfg + ': ipmi.sdr_cache_dir: ' in p.stderr, p.stderr
+    if 'ipmi' in DISABLED:
+        # a build without the transport refuses its section (README, meson options)
+        assert p.returncode == 1 and (cfg + ': ipmi: this opendcre was built without IPMI '
+                                      'support (meson setup -Dipmi=enabled)') in p.stderr, p.stderr
+    else:
+        assert p.returncode == 1 and cfg + ': ipmi.sdr_cache_dir: ' in p.stderr, p.stderr
     assert 's3cret-value' not in p.stderr, p.stderr
+    if 'gpio' in DISABLED:
+        with open(cfg, 'w') as f:
+            json.dump({'plc': {'hardware_type': 'rpi_hat'}}, f)
+        p = subprocess.run([H.FCGI_EXE, '--check-config', '--config', cfg], capture_output=True,
+                           text=True)
+        assert p.returncode == 1 and (cfg + ': plc.hardware_type: this opendcre was built '
+                                      'without GPIO support (meson setup -Dgpio=enabled)'
+                                      ) in p.stderr, p.stderr
 
 
 def test_sigterm_drains():
@@ -326,7 +342,12 @@ def test_sigterm_under_load():
         # an ASan build, whose exit scans for leaks)
         bound = 4 * max(one, 2.0 / before) + (3.0 if sanitized() else 1.0)
         assert took < bound, 'main process exited %.2f s after SIGTERM (bound %.2f s)' % (took, bound)
-        assert after <= 4 + 8 * 8, '%d requests served after SIGTERM' % after
+        # answers the clients read after the signal: the 64 requests in flight and the 4 in
+        # hand, plus what a busy machine's clients read late (at the rate before the signal,
+        # for as long as the service took to stop); the time bound above is the strict check
+        late = (before / 2.0) * took
+        assert after <= 4 + 8 * 8 + late, '%d requests served after SIGTERM (allowed %.0f)' % (
+            after, 4 + 8 * 8 + late)
         left = [p for p in workers if H._alive(p)]
         assert not left, 'workers %r still running' % left
     finally:

@@ -10,8 +10,9 @@
    row whose first cell is the methods and whose second cell is the path in backticks:
        | GET | `/opendcre/1.3/scan/{rack}` | ...
    Every route must be documented exactly once, with its methods; the doc names no other route.
-2. Every key in the key tables of core/config.c and core/config_bridge.c (the
-   `static const char *const NAME[] = {...}` lists the loader checks objects against) is
+2. Every key in the key tables of core/config.c, transports/plc/plc_config.c and
+   transports/bridge/bridge_config.c (the `static const char *const NAME[] = {...}` lists the
+   loader checks objects against) and every section name of transports/registry.c is
    documented in etc/doc/configuration.md, as the first cell (`key`) of a table row under the
    heading that documents that object.
 3. The checks can fail: the same comparisons run again on the docs with one route row and one
@@ -29,7 +30,8 @@ HEADING = re.compile(r'^(#+)\s+(.*?)\s*$')
 # (C function, table name) -> the configuration.md heading that documents that object.
 # A new key table in the loader must be added here (and documented): the test fails until then.
 KEY_TABLES = {
-    ('dcre_config_load', 'sections'): 'Top level',
+    ('dcre_config_load', 'core_sections'): 'Top level',
+    ('registry', 'transports'): 'Top level',
     ('load_plc', 'keys'): '`plc` section',
     ('load_gpio', 'keys'): '`plc.gpio`',
     ('load_scan_cache', 'keys'): '`scan_cache` section',
@@ -158,8 +160,11 @@ def main():
         % len(code), p)
 
     tables = []
-    for f in ('config.c', 'config_bridge.c'):
-        tables += key_tables(os.path.join(root, 'core', f))
+    for f in ('core/config.c', 'transports/plc/plc_config.c', 'transports/bridge/bridge_config.c'):
+        tables += key_tables(os.path.join(root, f))
+    registry = open(os.path.join(root, 'transports', 'registry.c'), encoding='utf-8').read()
+    tables.append(('registry', 'transports',
+                   re.findall(r'^\s*\{"(\w+)",', registry, re.M)))
     nkeys = sum(len(k) for _, _, k in tables)
     tap(len(tables) >= len(KEY_TABLES) and nkeys > 50,
         'found %d key tables with %d keys in the configuration loader' % (len(tables), nkeys))

@@ -8,6 +8,7 @@
 
 #include "cfgload.h"
 #include "config.h"
+#include "registry.h"
 #include "emu_data.h"
 #include "tap.h"
 
@@ -182,7 +183,7 @@ static void same_messages(void)
 	fputs(svc_dup, f);
 	fclose(f);
 	errs = open_memstream(&buf, &len);
-	struct dcre_config *cfg = dcre_config_load(path, NULL, errs);
+	struct dcre_config *cfg = dcre_config_load(path, &dcre_registry, NULL, errs);
 	fclose(errs);
 	const char *svc = buf ? strstr(buf, ": plc: ") : NULL;
 	tap_ok(!cfg && svc && strncmp(svc, ": plc: key \"baud\" appears twice\n", 33) == 0,

@@ -6,9 +6,24 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "plc_config.h"
+#include "registry.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/dcre-test-config.XXXXXX";
+
+/* The PLC bus section (a zeroed one when there is none). */
+static const struct dcre_plc_config *plc(const struct dcre_config *cfg)
+{
+	static const struct dcre_plc_config none;
+	const struct dcre_plc_config *p = cfg ? dcre_config_section(cfg, "plc") : NULL;
+	return p ? p : &none;
+}
+
+static bool has_plc(const struct dcre_config *cfg)
+{
+	return dcre_config_section(cfg, "plc") != NULL;
+}
 
 /* Load text as <dir>/c.json; the problems written go to errs_out. */
 static struct dcre_config *load(const char *text, const struct dcre_config_overrides *ov,
@@ -21,7 +36,7 @@ static struct dcre_config *load(const char *text, const struct dcre_config_overr
 	fclose(f);
 	FILE *errs = fmemopen(errs_out, errs_len, "w");
 	memset(errs_out, 0, errs_len);
-	struct dcre_config *cfg = dcre_config_load(path, ov, errs);
+	struct dcre_config *cfg = dcre_config_load(path, &dcre_registry, ov, errs);
 	fclose(errs);
 	return cfg;
 }
@@ -47,18 +62,18 @@ int main(void)
 
 	cfg = load("{}", NULL, errs, sizeof(errs));
 	tap_ok(cfg != NULL, "{} is valid");
-	tap_ok(cfg && !dcre_config_has_plc(cfg), "{} has no PLC bus");
+	tap_ok(cfg && !has_plc(cfg), "{} has no PLC bus");
 	tap_is_str(cfg ? cfg->scan_cache.file : NULL, "/var/lib/opendcre/scan-cache.json",
 	           "default scan cache file");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"plc\": {}}", NULL, errs, sizeof(errs));
-	tap_ok(cfg && dcre_config_has_plc(cfg), "empty plc section enables the bus");
-	tap_ok(cfg && cfg->plc.baud == 115200 && cfg->plc.retry_limit == 3 &&
-	           cfg->plc.time_slice == 75 && cfg->plc.timeout == 0.25,
+	tap_ok(cfg && has_plc(cfg), "empty plc section enables the bus");
+	tap_ok(cfg && plc(cfg)->baud == 115200 && plc(cfg)->retry_limit == 3 &&
+	           plc(cfg)->time_slice == 75 && plc(cfg)->timeout == 0.25,
 	       "plc defaults");
-	tap_is_str(cfg ? cfg->plc.device : NULL, "/dev/ttyAMA0", "default device");
-	tap_is_str(cfg ? cfg->plc.lockfile : NULL, "/run/opendcre/plc.lock", "default lockfile");
+	tap_is_str(plc(cfg)->device, "/dev/ttyAMA0", "default device");
+	tap_is_str(plc(cfg)->lockfile, "/run/opendcre/plc.lock", "default lockfile");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"plc\": {\"device\": \"bus\", \"lockfile\": \"/run/x.lock\", \"baud\": 9600,"
@@ -71,16 +86,16 @@ int main(void)
 	if (cfg) {
 		char want[160];
 		snprintf(want, sizeof(want), "%s/bus", dir);
-		tap_is_str(cfg->plc.device, want, "relative device is relative to the file");
+		tap_is_str(plc(cfg)->device, want, "relative device is relative to the file");
 		snprintf(want, sizeof(want), "%s/cache.json", dir);
 		tap_is_str(cfg->scan_cache.file, want, "relative cache file");
-		tap_is_str(cfg->plc.lockfile, "/run/x.lock", "absolute lockfile kept");
-		tap_ok(cfg->plc.baud == 9600 && cfg->plc.timeout == 0.5 &&
-		           cfg->plc.retry_limit == 5 && cfg->plc.time_slice == 0,
+		tap_is_str(plc(cfg)->lockfile, "/run/x.lock", "absolute lockfile kept");
+		tap_ok(plc(cfg)->baud == 9600 && plc(cfg)->timeout == 0.5 &&
+		           plc(cfg)->retry_limit == 5 && plc(cfg)->time_slice == 0,
 		       "numbers read");
-		tap_ok(cfg->plc.mac_set && cfg->plc.mac[0] == 0xb8 && cfg->plc.mac[5] == 0x56,
+		tap_ok(plc(cfg)->mac_set && plc(cfg)->mac[0] == 0xb8 && plc(cfg)->mac[5] == 0x56,
 		       "mac read");
-		tap_ok(cfg->plc.board_lo == 0x10 && cfg->plc.board_hi == 255,
+		tap_ok(plc(cfg)->board_lo == 0x10 && plc(cfg)->board_hi == 255,
 		       "board_id_range: hex string and integer");
 		tap_ok(cfg->scan_cache.timeout == 0, "cache_timeout 0");
 		tap_ok(cfg->log.level == DCRE_LOG_DEBUG && cfg->log.target == DCRE_LOG_SYSLOG,
@@ -90,8 +105,8 @@ int main(void)
 
 	struct dcre_config_overrides ov = {.serial = "/dev/pts/9", .debug = true};
 	cfg = load("{}", &ov, errs, sizeof(errs));
-	tap_ok(cfg && dcre_config_has_plc(cfg), "--serial creates the plc section");
-	tap_is_str(cfg ? cfg->plc.device : NULL, "/dev/pts/9", "--serial sets the device");
+	tap_ok(cfg && has_plc(cfg), "--serial creates the plc section");
+	tap_is_str(plc(cfg)->device, "/dev/pts/9", "--serial sets the device");
 	tap_ok(cfg && cfg->log.level == DCRE_LOG_DEBUG, "--debug sets the level");
 	dcre_config_free(cfg);
 
@@ -115,10 +130,33 @@ int main(void)
 	refused("{\"plc\": {\n  \"baud\": 9600,\n  \"timeout\" 1\n}}", "line 3, column");
 	refused("[1, 2]", "must be a JSON object");
 	refused("{\"ipmi\": {}}", "ipmi: ");
+#if DCRE_HAVE_GPIO
 	refused("{\"plc\": {\"hardware_type\": \"rpi_hat\", \"gpio\": {\"cmd\": 22}}}",
 	        "use the same line offset");
+#else
+	refused("{\"plc\": {\"hardware_type\": \"rpi_hat\"}}",
+	        "plc.hardware_type: this opendcre was built without GPIO support (meson setup "
+	        "-Dgpio=enabled)");
+#endif
 
-	cfg = dcre_config_load("/nonexistent/opendcre.json", NULL, NULL);
+	/* a compiled-out transport's section: the documented error */
+	size_t disabled = 0;
+	for (size_t t = 0; t < dcre_registry.n; t++) {
+		const struct dcre_transport *tr = &dcre_registry.v[t];
+		if (tr->hooks)
+			continue;
+		char text[64], want[256];
+		snprintf(text, sizeof(text), "{\"%s\": {}}", tr->name);
+		snprintf(
+		    want, sizeof(want),
+		    "%s: this opendcre was built without %s support (meson setup -D%s=enabled)",
+		    tr->name, tr->label, tr->option);
+		refused(text, want);
+		disabled++;
+	}
+	tap_ok(true, "%zu transport(s) compiled out of this build", disabled);
+
+	cfg = dcre_config_load("/nonexistent/opendcre.json", &dcre_registry, NULL, NULL);
 	tap_ok(cfg == NULL, "missing file refused");
 
 	char path[128];

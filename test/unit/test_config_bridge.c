@@ -7,8 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge_config.h"
 #include "config.h"
+#include "registry.h"
 #include "tap.h"
+
+/* The sections (zeroed ones when absent). */
+static const struct dcre_ipmi_config *ipmi_of(const struct dcre_config *cfg)
+{
+	static const struct dcre_ipmi_config none;
+	const struct dcre_ipmi_config *c = cfg ? dcre_config_section(cfg, "ipmi") : NULL;
+	return c ? c : &none;
+}
 
 static char dir[] = "/tmp/dcre-test-config-bridge.XXXXXX";
 static char errs[8192];
@@ -30,7 +40,7 @@ static struct dcre_config *load(const char *text)
 	snprintf(path, sizeof(path), "%s/c.json", dir);
 	FILE *e = fmemopen(errs, sizeof(errs), "w");
 	memset(errs, 0, sizeof(errs));
-	struct dcre_config *cfg = dcre_config_load(path, NULL, e);
+	struct dcre_config *cfg = dcre_config_load(path, &dcre_registry, NULL, e);
 	fclose(e);
 	return cfg;
 }
@@ -65,17 +75,17 @@ static const struct dcre_ipmi_bmc *bmc(const struct dcre_config *cfg, size_t i)
 	                                                 .rack_id = "",
 	                                                 .hostnames = none,
 	                                                 .ip_addresses = none}};
-	return cfg && i < cfg->ipmi.n_bmcs ? &cfg->ipmi.bmcs[i] : &empty;
+	return cfg && i < ipmi_of(cfg)->n_bmcs ? &ipmi_of(cfg)->bmcs[i] : &empty;
 }
 
 /* The boards two configurations give are the same: ids, addresses,
  * ports, credentials, cipher suites, names. */
 static bool same_boards(const struct dcre_config *a, const struct dcre_config *b)
 {
-	if (!a || !b || a->ipmi.n_bmcs != b->ipmi.n_bmcs)
+	if (!a || !b || ipmi_of(a)->n_bmcs != ipmi_of(b)->n_bmcs)
 		return false;
-	for (size_t i = 0; i < a->ipmi.n_bmcs; i++) {
-		const struct dcre_ipmi_bmc *x = &a->ipmi.bmcs[i], *y = &b->ipmi.bmcs[i];
+	for (size_t i = 0; i < ipmi_of(a)->n_bmcs; i++) {
+		const struct dcre_ipmi_bmc *x = &ipmi_of(a)->bmcs[i], *y = &ipmi_of(b)->bmcs[i];
 		if (x->b.board_id != y->b.board_id || x->b.index != y->b.index ||
 		    strcmp(x->b.address, y->b.address) || x->b.port != y->b.port ||
 		    strcmp(x->b.username, y->b.username) || strcmp(x->b.password, y->b.password) ||
@@ -123,11 +133,11 @@ static void shapes(void)
 	put("bmc12.json", shape12);
 	put("bmc13.json", shape13);
 	a = load("{\"ipmi\": {\"file\": \"bmc12.json\", \"rack_id\": \"rack_9\"}}");
-	tap_ok(a && a->ipmi.n_bmcs == 3, "1.2 file shape loads 3 BMCs");
+	tap_ok(a && ipmi_of(a)->n_bmcs == 3, "1.2 file shape loads 3 BMCs");
 	if (!a)
 		tap_diag("%s", errs);
 	b = load("{\"ipmi\": {\"file\": \"bmc13.json\"}}");
-	tap_ok(b && b->ipmi.n_bmcs == 3, "1.3 file shape loads 3 BMCs");
+	tap_ok(b && ipmi_of(b)->n_bmcs == 3, "1.3 file shape loads 3 BMCs");
 	if (!b)
 		tap_diag("%s", errs);
 	tap_ok(same_boards(a, b), "both file shapes give the same boards");
@@ -196,8 +206,7 @@ static void defaults_and_overrides(void)
 	       "per-BMC overrides");
 	char want[200];
 	snprintf(want, sizeof(want), "%s/sdr", dir);
-	tap_is_str(cfg ? cfg->ipmi.sdr_cache_dir : NULL, want,
-	           "sdr_cache_dir relative to the main file");
+	tap_is_str(ipmi_of(cfg)->sdr_cache_dir, want, "sdr_cache_dir relative to the main file");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"ipmi\": {\"bmcs\": [{\"bmc_ip\": \"h\", \"username\": \"a\","
@@ -208,8 +217,7 @@ static void defaults_and_overrides(void)
 	           x->workaround_flags == 0 && x->b.port == 623,
 	       "defaults: timeout 5, admin, idle 30, power_wait 15, suite 3, no flags, port 623");
 	tap_is_str(x->b.rack_id, "rack_1", "flat list default rack rack_1");
-	tap_is_str(cfg ? cfg->ipmi.sdr_cache_dir : NULL, "/var/cache/opendcre/sdr",
-	           "default sdr_cache_dir");
+	tap_is_str(ipmi_of(cfg)->sdr_cache_dir, "/var/cache/opendcre/sdr", "default sdr_cache_dir");
 	dcre_config_free(cfg);
 }
 
@@ -257,7 +265,7 @@ static void ids(void)
 	           "  {\"bmc_ip\": \"10.0.0.5\", \"username\": \"a\", \"password\": \"p\"},"
 	           "  {\"bmc_ip\": \"10.0.0.5\", \"bmc_port\": 6230, \"username\": \"a\","
 	           "   \"password\": \"p\"}]}}");
-	tap_ok(cfg && cfg->ipmi.n_bmcs == 2,
+	tap_ok(cfg && ipmi_of(cfg)->n_bmcs == 2,
 	       "same bmc_ip on another port: loads (default names only warn)");
 	dcre_config_free(cfg);
 
@@ -265,7 +273,7 @@ static void ids(void)
 	put("old.json", "{\"bmcs\": [{\"bmc_ip\": \"10.0.0.5\", \"username\": \"a\","
 	                " \"password\": \"p\", \"sensor_poll\": 5}], \"scan_on_init\": true}");
 	cfg = load("{\"ipmi\": {\"file\": \"old.json\"}}");
-	tap_ok(cfg && cfg->ipmi.n_bmcs == 1, "unknown keys in a device file: loads");
+	tap_ok(cfg && ipmi_of(cfg)->n_bmcs == 1, "unknown keys in a device file: loads");
 	dcre_config_free(cfg);
 }
 

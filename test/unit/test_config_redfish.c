@@ -7,8 +7,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge_config.h"
 #include "config.h"
+#include "registry.h"
 #include "tap.h"
+
+/* The sections (zeroed ones when absent). */
+static const struct dcre_ipmi_config *ipmi_of(const struct dcre_config *cfg)
+{
+	static const struct dcre_ipmi_config none;
+	const struct dcre_ipmi_config *c = cfg ? dcre_config_section(cfg, "ipmi") : NULL;
+	return c ? c : &none;
+}
+
+static const struct dcre_redfish_config *rf_of(const struct dcre_config *cfg)
+{
+	static const struct dcre_redfish_config none;
+	const struct dcre_redfish_config *c = cfg ? dcre_config_section(cfg, "redfish") : NULL;
+	return c ? c : &none;
+}
 
 #define PW "s3cr3t-PW-never-shown"
 
@@ -33,7 +50,7 @@ static struct dcre_config *load(const char *text, char *errs_out, size_t errs_le
 	write_file("c.json", text);
 	FILE *errs = fmemopen(errs_out, errs_len, "w");
 	memset(errs_out, 0, errs_len);
-	struct dcre_config *cfg = dcre_config_load(path, NULL, errs);
+	struct dcre_config *cfg = dcre_config_load(path, &dcre_registry, NULL, errs);
 	fclose(errs);
 	return cfg;
 }
@@ -87,8 +104,8 @@ static void test_inline(void)
 		tap_diag("%s", errs);
 		return;
 	}
-	tap_is_int(cfg->redfish.n_servers, 3, "three servers");
-	const struct dcre_redfish_server *s = cfg->redfish.servers;
+	tap_is_int(rf_of(cfg)->n_servers, 3, "three servers");
+	const struct dcre_redfish_server *s = rf_of(cfg)->servers;
 	tap_is_int(s[0].b.board_id, 0x70000000, "first server is 70000000");
 	tap_is_int(s[1].b.board_id, 0x70000001, "second server is 70000001");
 	tap_is_int(s[2].b.board_id, 0x70000010, "pinned board_id (hex string with 0x)");
@@ -134,7 +151,7 @@ static void test_section_values(void)
 		tap_diag("%s", errs);
 		return;
 	}
-	const struct dcre_redfish_server *s = cfg->redfish.servers;
+	const struct dcre_redfish_server *s = rf_of(cfg)->servers;
 	tap_is_int(s[0].b.board_id, 0x70000100, "board_id_range: first id is lo");
 	tap_is_int(s[1].b.board_id, 0x70000101, "then lo + 1");
 	tap_ok(!s[0].https && s[0].b.port == 80 && !s[0].verify_tls,
@@ -153,12 +170,12 @@ static void test_section_values(void)
 	           "{\"rack_id\": \"r\", \"servers\": ["
 	           "  {\"redfish_ip\": \"a\", \"username\": \"u\", \"password\": \"p\"}]}]}}",
 	           errs, sizeof(errs));
-	tap_ok(cfg && cfg->redfish.servers[0].b.board_id == 0x70000100,
+	tap_ok(cfg && rf_of(cfg)->servers[0].b.board_id == 0x70000100,
 	       "board_id_range as JSON integers");
 	dcre_config_free(cfg);
 
 	cfg = load("{\"redfish\": {\"racks\": []}}", errs, sizeof(errs));
-	tap_ok(cfg && cfg->redfish.present && cfg->redfish.n_servers == 0,
+	tap_ok(cfg && rf_of(cfg)->present && rf_of(cfg)->n_servers == 0,
 	       "an empty rack list is valid");
 	dcre_config_free(cfg);
 }
@@ -179,8 +196,8 @@ static void test_file(void)
 	           sizeof(errs));
 	tap_ok(cfg != NULL, "OpenDCRE 1.3 redfish_config.json loads (unknown keys are warnings)");
 	if (cfg) {
-		const struct dcre_redfish_server *s = cfg->redfish.servers;
-		tap_is_int(cfg->redfish.n_servers, 1, "one server");
+		const struct dcre_redfish_server *s = rf_of(cfg)->servers;
+		tap_is_int(rf_of(cfg)->n_servers, 1, "one server");
 		tap_is_int(s[0].b.port, 5000, "redfish_port \"5000\"");
 		tap_ok(!s[0].https, "scheme from the main file's section");
 		tap_is_int(s[0].b.board_id, 0x7000000f, "board_id as a JSON integer");
@@ -307,8 +324,8 @@ static void test_refused(void)
 	         "\"p\"}]}]}}",
 	         errs, sizeof(errs));
 	tap_ok(cfg != NULL, "the same BMC under ipmi and redfish by default names: allowed");
-	tap_ok(cfg && cfg->ipmi.bmcs[0].b.board_id == 0x40000001 &&
-	           cfg->redfish.servers[0].b.board_id == 0x70000000,
+	tap_ok(cfg && ipmi_of(cfg)->bmcs[0].b.board_id == 0x40000001 &&
+	           rf_of(cfg)->servers[0].b.board_id == 0x70000000,
 	       "  ids 40000001 and 70000000");
 	dcre_config_free(cfg);
 

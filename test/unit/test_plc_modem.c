@@ -511,7 +511,6 @@ static bool rig_open(struct rig *r, int baud, double timeout)
 	snprintf(r->chip, sizeof(r->chip), "gpiochip0");
 	snprintf(r->lockfile, sizeof(r->lockfile), "/tmp/test_plc_modem.%ld.lock", (long)getpid());
 	r->cfg = (struct dcre_plc_config){
-	    .present = true,
 	    .enabled = true,
 	    .hardware_type = DCRE_HW_RPI_HAT,
 	    .device = r->device,

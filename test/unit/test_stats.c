@@ -33,12 +33,6 @@ static const int wait_bucket[] = {0, 0, 2, 3, 6, 8, 9, 0};
 #define N_WAITS (sizeof(waits) / sizeof(waits[0]))
 #define N_LE (sizeof(le_text) / sizeof(le_text[0]))
 
-static const char *const op_name[DCRE_OP_COUNT] = {
-    "test",       "service_version", "plc_config", "version", "scan",
-    "scan_force", "scan_rack",       "scan_board", "read",    "power",
-    "asset",      "boot_target",     "location",   "led",     "fan",
-    "host_info",  "metrics",         "redfish"};
-
 static void worker(int id)
 {
 	for (int i = 0; i < ADDS; i++) {
@@ -80,7 +74,7 @@ static double request_sample(const char *text, int op, int code)
 {
 	char line[128];
 	snprintf(line, sizeof(line), "opendcre_http_requests_total{route=\"%s\",code=\"%d\"}",
-	         op_name[op], code);
+	         dcre_stats_route_name((enum dcre_op)op), code);
 	return sample(text, line);
 }
 
@@ -97,8 +91,9 @@ static void check_requests(const char *text)
 			/* a zero count is left out, except code 200 (always there) */
 			double expect = want[op][c] || codes[c] == 200 ? (double)want[op][c] : -1;
 			if (got != expect) {
-				tap_diag("route %s code %d: got %g, want %g", op_name[op], codes[c],
-				         got, expect);
+				tap_diag("route %s code %d: got %g, want %g",
+				         dcre_stats_route_name((enum dcre_op)op), codes[c], got,
+				         expect);
 				bad++;
 			}
 		}
@@ -152,6 +147,7 @@ static void check_promtool(const char *text, size_t len)
 		return;
 	}
 	lseek(fi, 0, SEEK_SET);
+	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(fi, 0);
@@ -174,11 +170,41 @@ static void check_promtool(const char *text, size_t len)
 	unlink(out);
 }
 
+/* Every operation has a route family name: lower case, distinct. */
+static void check_route_names(void)
+{
+	int bad = 0;
+
+	for (int op = 0; op < DCRE_OP_COUNT; op++) {
+		const char *n = dcre_stats_route_name((enum dcre_op)op);
+		if (!n || !n[0] || strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n)) {
+			tap_diag("operation %d: route name '%s'", op, n ? n : "(null)");
+			bad++;
+			continue;
+		}
+		for (int o = 0; o < op; o++)
+			if (strcmp(n, dcre_stats_route_name((enum dcre_op)o)) == 0) {
+				tap_diag("operations %d and %d: both '%s'", o, op, n);
+				bad++;
+			}
+	}
+	tap_ok(bad == 0, "every one of the %d operations has its own route name", DCRE_OP_COUNT);
+	tap_is_str(dcre_stats_route_name(DCRE_OP_READ), "read", "DCRE_OP_READ: read");
+	tap_is_str(dcre_stats_route_name(DCRE_OP_SCAN_FORCE), "scan_force",
+	           "DCRE_OP_SCAN_FORCE: scan_force");
+	tap_is_str(dcre_stats_route_name(DCRE_OP_HOST_INFO), "host_info",
+	           "DCRE_OP_HOST_INFO: host_info");
+	tap_is_str(dcre_stats_route_name(DCRE_OP_METRICS), "metrics", "DCRE_OP_METRICS: metrics");
+	tap_ok(dcre_stats_route_name(DCRE_OP_COUNT) == NULL, "DCRE_OP_COUNT has no name");
+}
+
 int main(void)
 {
 	struct dcre_prom p = {0};
 	size_t len;
 	char *text;
+
+	check_route_names();
 
 	/* before the area exists: no-ops */
 	dcre_stats_add(DCRE_STAT_BUS_TRANSACTIONS, 5);
@@ -201,7 +227,7 @@ int main(void)
 	if (done == MAP_FAILED)
 		return 1;
 	atomic_init(done, 0);
-	fflush(stdout); /* the workers exit(): they must not print the parent's lines again */
+	fflush(stdout); /* the children must not print the parent's buffered lines */
 	pid_t vpid = fork();
 	if (vpid == 0)
 		victim(done);

@@ -416,7 +416,7 @@ static enum dcre_err op_fan(struct dcre_backend *b, const struct dcre_target *t,
 	if (set)
 		return dcre_msg_set(msg, DCRE_ENOTSUP,
 		                    "Setting of fan speed is not permitted for IPMI board %08x",
-		                    b->bridge->board_id);
+		                    b->board_lo);
 	return op_read(b, t, "fan_speed", out, msg);
 }
 
@@ -425,7 +425,7 @@ static enum dcre_err op_host_info(struct dcre_backend *b, const struct dcre_targ
 {
 	(void)t;
 	(void)msg;
-	dcre_bridge_host_info(b->bridge, out);
+	dcre_bridge_host_info(b, out);
 	return DCRE_OK;
 }
 
@@ -461,9 +461,7 @@ struct dcre_backend *dcre_ipmi_backend_new(const struct dcre_ipmi_bmc *bmc,
 	/* the crypt libraries, before any thread (scan-all queries backends in
 	 * parallel) */
 	ipmi_rmcpplus_init();
-	m->base.ops = &ipmi_ops;
-	m->base.kind = "ipmi";
-	m->base.bridge = &bmc->b;
+	dcre_bridge_backend_init(&m->base, &ipmi_ops, "ipmi", &bmc->b);
 	m->cfg = bmc;
 	m->dcmi = IPMI_DCMI_UNKNOWN;
 	ipmi_session_init(&m->sess, bmc);

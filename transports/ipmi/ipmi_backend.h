@@ -5,7 +5,7 @@
 #define IPMI_BACKEND_H
 
 #include "backend.h"
-#include "config.h"
+#include "bridge_config.h"
 
 /* A worker's backend for one BMC. Opens no session until a request needs
  * it. bmc and section are borrowed and must outlive the backend. Caller

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "backend.h"
-#include "config.h"
+#include "bridge_config.h"
 
 /* What the worker does with a FreeIPMI error (ipmi.md §3). */
 enum ipmi_class {

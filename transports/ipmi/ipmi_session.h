@@ -14,7 +14,7 @@
 #include <freeipmi/api/ipmi-api.h>
 #include <freeipmi/fiid/fiid.h>
 
-#include "config.h"
+#include "bridge_config.h"
 #include "err.h"
 
 struct ipmi_session {

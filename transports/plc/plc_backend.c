@@ -433,6 +433,10 @@ static enum dcre_err plc_asset(struct dcre_backend *b, const struct dcre_target 
 	struct plc_cmd c;
 	struct plc_packet ans;
 
+	if (t->rules & DCRE_RULE_BUS_NO_ASSET_BOOT)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+		                    "Asset information via PLC not supported yet. (board %s)",
+		                    t->board_hex);
 	cmd_init(&c, t, "asset", PLC_TYPE_SYSTEM, "A");
 	enum dcre_err e = transact(bus_of(b), &c, &ans, msg);
 	if (e)
@@ -449,6 +453,10 @@ static enum dcre_err plc_boot_target(struct dcre_backend *b, const struct dcre_t
 	struct plc_cmd c;
 	struct plc_packet ans;
 
+	if (t->rules & DCRE_RULE_BUS_NO_ASSET_BOOT)
+		return dcre_msg_set(msg, DCRE_ENOTSUP,
+		                    "Boot target operation via PLC not supported yet. (board %s)",
+		                    t->board_hex);
 	if (target == DCRE_BOOT_GET)
 		cmd_init(&c, t, "boot target status", PLC_TYPE_SYSTEM, "B?");
 	else
@@ -914,6 +922,11 @@ struct dcre_backend *dcre_plc_backend_new(const struct dcre_plc_config *cfg,
 
 	bus->base.ops = &plc_ops;
 	bus->base.kind = "plc";
+	bus->base.rack_id = cfg->rack_id;
+	bus->base.board_lo = cfg->board_lo;
+	bus->base.board_hi = cfg->board_hi;
+	bus->base.index = -1;
+	bus->base.time_unit = (cfg->retry_limit + 1) * cfg->timeout;
 	bus->cfg = cfg;
 	bus->modem = modem;
 	bus->fd = -1;

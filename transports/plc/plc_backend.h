@@ -4,7 +4,7 @@
 #define PLC_BACKEND_H
 
 #include "backend.h"
-#include "config.h"
+#include "plc_config.h"
 
 /* Main process, before fork: create the lock file and reset the counter. */
 enum dcre_err dcre_plc_prepare(const struct dcre_plc_config *cfg, struct dcre_msg *msg);

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "plc_config.h"
 #include "err.h"
 #include "result.h"
 

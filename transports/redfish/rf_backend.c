@@ -384,7 +384,7 @@ static enum dcre_err op_boot(struct rf_server *s, const struct op_args *a, void 
 	if (now->target == DCRE_BOOT_UNKNOWN && target) {
 		/* the service's other targets pass through lower-cased (redfish.md §5) */
 		now->target = DCRE_BOOT_OTHER;
-		now->other = target;
+		now->other = target; /* cleaned by rf_parse_lower */
 		target = NULL;
 	}
 out:
@@ -543,7 +543,7 @@ static enum dcre_err rf_host_info(struct dcre_backend *b, const struct dcre_targ
 {
 	(void)t;
 	(void)msg;
-	dcre_bridge_host_info(b->bridge, out);
+	dcre_bridge_host_info(b, out);
 	return DCRE_OK;
 }
 
@@ -578,9 +578,7 @@ struct dcre_backend *dcre_redfish_backend_new(const struct dcre_redfish_server *
 	/* before any thread (scan-all queries backends in parallel); counted,
 	 * so once per server is fine */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	s->base.ops = &rf_ops;
-	s->base.kind = "redfish";
-	s->base.bridge = &sv->b;
+	dcre_bridge_backend_init(&s->base, &rf_ops, "redfish", &sv->b);
 	s->sv = sv;
 	return &s->base;
 }

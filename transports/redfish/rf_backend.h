@@ -5,7 +5,7 @@
 #define RF_BACKEND_H
 
 #include "backend.h"
-#include "config.h"
+#include "bridge_config.h"
 
 /* A worker's backend for one Redfish server. Opens no connection until a
  * request needs it. sv is borrowed and must outlive the backend. Caller

@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-#include "config.h"
+#include "bridge_config.h"
 #include "err.h"
 
 struct rf_http;

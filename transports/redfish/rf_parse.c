@@ -82,9 +82,11 @@ char *rf_parse_lower(const char *s)
 
 	if (!s)
 		return NULL;
-	r = dcre_xstrdup(s);
+	/* a service's text reaches answers: clean UTF-8 (text.h), ASCII lowered */
+	r = dcre_text_clean(s, strlen(s));
 	for (char *p = r; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+		if ((unsigned char)*p < 0x80)
+			*p = (char)tolower((unsigned char)*p);
 	return r;
 }
 

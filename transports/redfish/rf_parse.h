@@ -29,7 +29,8 @@ const char *rf_parse_link(const cJSON *obj, const char *key);
 /* The @odata.id of the first element of obj[key] (an array of links), else
  * NULL. Borrowed. */
 const char *rf_parse_first_link(const cJSON *obj, const char *key);
-/* Lower-cased copy of s (NULL for NULL). Caller frees. */
+/* Lower-cased (ASCII) copy of s, cleaned to UTF-8 (text.h): what a service
+ * says may reach an answer. NULL for NULL. Caller frees. */
 char *rf_parse_lower(const char *s);
 
 /* The service root path named by the /redfish document: its "v1" member,

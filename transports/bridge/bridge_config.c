@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "config_bridge.h"
+#include "bridge_config.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -12,12 +12,6 @@
 #include "alloc.h"
 #include "log.h"
 #include "number.h"
-
-#define IPMI_ID_LO 0x40000000u
-#define IPMI_ID_HI 0x4FFFFFFFu
-#define IPMI_ID_AUTO 0x40000001u
-#define REDFISH_ID_LO 0x70000000u
-#define REDFISH_ID_HI 0x7FFFFFFFu
 
 /* Section-level defaults that entries inherit. */
 struct bridge_defaults {
@@ -464,8 +458,12 @@ static cJSON *device_file(struct dcre_cfg_loader *ld, const cJSON *section, cons
 	return root;
 }
 
-void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dcre_ipmi_config *out)
+static void check_addresses(struct dcre_cfg_loader *ld, const struct dcre_ipmi_config *c);
+
+struct dcre_ipmi_config *dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s,
+                                               const struct dcre_id_space *ids)
 {
+	struct dcre_ipmi_config *out = dcre_xcalloc(1, sizeof(*out));
 	static const char *const keys[] = {"file",
 	                                   "racks",
 	                                   "bmcs",
@@ -483,13 +481,13 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	char *rack = dcre_xstrdup("rack_1");
 	char *file = NULL;
 	cJSON *froot = NULL;
-	uint32_t lo = IPMI_ID_AUTO, hi = IPMI_ID_HI;
+	uint32_t lo = ids->auto_lo, hi = ids->hi;
 	bool range = false;
 	struct entries l = {.items = (void **)&out->bmcs,
 	                    .n = &out->n_bmcs,
 	                    .size = sizeof(*out->bmcs),
-	                    .id_lo = IPMI_ID_LO,
-	                    .id_hi = IPMI_ID_HI,
+	                    .id_lo = ids->lo,
+	                    .id_hi = ids->hi,
 	                    .d = &d,
 	                    .load = load_bmc};
 
@@ -521,7 +519,7 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	}
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
 	if (r)
-		range = id_range(ld, r, "ipmi.board_id_range", IPMI_ID_LO, IPMI_ID_HI, &lo, &hi);
+		range = id_range(ld, r, "ipmi.board_id_range", ids->lo, ids->hi, &lo, &hi);
 
 	struct source src = {.ld = ld, .prefix = "ipmi."};
 	struct dcre_cfg_loader fl;
@@ -541,8 +539,7 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 			dcre_cfg_problem(&fl, "board_id_range",
 			                 "given both here and in the main file's ipmi section");
 		else if (fr)
-			range =
-			    id_range(&fl, fr, "board_id_range", IPMI_ID_LO, IPMI_ID_HI, &lo, &hi);
+			range = id_range(&fl, fr, "board_id_range", ids->lo, ids->hi, &lo, &hi);
 		if (!!cJSON_GetObjectItemCaseSensitive(froot, "racks") +
 		        !!cJSON_GetObjectItemCaseSensitive(froot, "bmcs") !=
 		    1)
@@ -561,10 +558,12 @@ void dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s, struct dc
 	if (file)
 		ld->problems += fl.problems;
 	assign_ids(ld, &l, lo, range, hi);
+	check_addresses(ld, out);
 done:
 	cJSON_Delete(froot);
 	free(file);
 	free(rack);
+	return out;
 }
 
 /* ---- redfish ---- */
@@ -645,9 +644,10 @@ static void load_server(struct dcre_cfg_loader *ld, const cJSON *e, const char *
 	}
 }
 
-void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
-                              struct dcre_redfish_config *out)
+struct dcre_redfish_config *dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
+                                                     const struct dcre_id_space *ids)
 {
+	struct dcre_redfish_config *out = dcre_xcalloc(1, sizeof(*out));
 	static const char *const keys[] = {"file",       "racks",      "board_id_range",
 	                                   "timeout",    "power_wait", "scheme",
 	                                   "verify_tls", "ca_file",    NULL};
@@ -655,20 +655,20 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	    .timeout = 5, .power_wait = 15, .https = true, .verify_tls = true};
 	char *file = NULL;
 	cJSON *froot = NULL;
-	uint32_t lo = REDFISH_ID_LO, hi = REDFISH_ID_HI;
+	uint32_t lo = ids->auto_lo, hi = ids->hi;
 	bool range = false;
 	struct entries l = {.items = (void **)&out->servers,
 	                    .n = &out->n_servers,
 	                    .size = sizeof(*out->servers),
-	                    .id_lo = REDFISH_ID_LO,
-	                    .id_hi = REDFISH_ID_HI,
+	                    .id_lo = ids->lo,
+	                    .id_hi = ids->hi,
 	                    .d = &d,
 	                    .load = load_server};
 
 	out->present = true;
 	if (!cJSON_IsObject(s)) {
 		dcre_cfg_problem(ld, "redfish", "must be an object");
-		return;
+		return out;
 	}
 	dcre_cfg_check_keys(ld, s, "redfish", keys);
 	dcre_cfg_get_number(ld, s, "redfish", "timeout", 0.1, 600, false, &d.timeout);
@@ -686,8 +686,7 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 	}
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
 	if (r)
-		range = id_range(ld, r, "redfish.board_id_range", REDFISH_ID_LO, REDFISH_ID_HI, &lo,
-		                 &hi);
+		range = id_range(ld, r, "redfish.board_id_range", ids->lo, ids->hi, &lo, &hi);
 	struct source src = {.ld = ld, .prefix = "redfish."};
 	struct dcre_cfg_loader fl;
 	const cJSON *root = s;
@@ -706,8 +705,7 @@ void dcre_config_load_redfish(struct dcre_cfg_loader *ld, const cJSON *s,
 			dcre_cfg_problem(&fl, "board_id_range",
 			                 "given both here and in the main file's redfish section");
 		else if (fr)
-			range = id_range(&fl, fr, "board_id_range", REDFISH_ID_LO, REDFISH_ID_HI,
-			                 &lo, &hi);
+			range = id_range(&fl, fr, "board_id_range", ids->lo, ids->hi, &lo, &hi);
 		if (!cJSON_GetObjectItemCaseSensitive(froot, "racks"))
 			dcre_cfg_problem(&fl, "racks", "missing (required)");
 	}
@@ -721,85 +719,35 @@ done:
 	cJSON_Delete(froot);
 	free(file);
 	free(d.ca_file);
+	return out;
 }
 
-/* ---- checks across both ---- */
+/* ---- checks ---- */
 
-static const struct dcre_bridge_config *bridge_at(const struct dcre_config *cfg, size_t k)
+/* Unique bmc_ip:port among the BMCs. */
+static void check_addresses(struct dcre_cfg_loader *ld, const struct dcre_ipmi_config *c)
 {
-	if (k < cfg->ipmi.n_bmcs)
-		return &cfg->ipmi.bmcs[k].b;
-	return &cfg->redfish.servers[k - cfg->ipmi.n_bmcs].b;
-}
-
-static bool has_name(char **list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* Does c write name itself (not only through the [address] defaults)? */
-static bool names_explicitly(const struct dcre_bridge_config *c, const char *name)
-{
-	return (c->hostnames_set && has_name(c->hostnames, c->n_hostnames, name)) ||
-	       (c->ip_addresses_set && has_name(c->ip_addresses, c->n_ip_addresses, name));
-}
-
-static void check_names(struct dcre_cfg_loader *ld, const struct dcre_bridge_config *a,
-                        const struct dcre_bridge_config *b, char **names, size_t n, bool a_set,
-                        const char *what)
-{
-	(void)a_set;
-	for (size_t i = 0; i < n; i++) {
-		bool b_has = has_name(b->hostnames, b->n_hostnames, names[i]) ||
-		             has_name(b->ip_addresses, b->n_ip_addresses, names[i]);
-		if (!b_has)
-			continue;
-		bool explicit = names_explicitly(a, names[i]) || names_explicitly(b, names[i]);
-		if (explicit)
-			dcre_cfg_problem(ld, what, "'%s' names two boards: %s and %s", names[i],
-			                 a->where, b->where);
-		else
-			dcre_warn("%s: '%s' is the default name of two boards (%s and %s); "
-			          "lookups by it reach the first",
-			          ld->file, names[i], a->where, b->where);
-	}
-}
-
-void dcre_config_check_bridges(struct dcre_cfg_loader *ld, const struct dcre_config *cfg)
-{
-	size_t n = cfg->ipmi.n_bmcs + cfg->redfish.n_servers;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct dcre_bridge_config *a = bridge_at(cfg, i);
-		for (size_t k = 0; k < a->n_hostnames; k++) {
-			struct dcre_hexid id;
-			if (dcre_number_parse_hex(a->hostnames[k], &id) == DCRE_OK)
-				dcre_warn("%s: hostname '%s' of %s is valid hex and is read as a "
-				          "board id, never as a name",
-				          ld->file, a->hostnames[k], a->where);
-		}
-		for (size_t j = i + 1; j < n; j++) {
-			const struct dcre_bridge_config *b = bridge_at(cfg, j);
-			if (a->board_id == b->board_id)
-				dcre_cfg_problem(ld, "board_id",
-				                 "%08x is the board id of both %s and %s",
-				                 a->board_id, a->where, b->where);
-			if (i < cfg->ipmi.n_bmcs && j < cfg->ipmi.n_bmcs && a->address &&
-			    b->address && strcmp(a->address, b->address) == 0 && a->port == b->port)
+	for (size_t i = 0; i < c->n_bmcs; i++)
+		for (size_t j = i + 1; j < c->n_bmcs; j++) {
+			const struct dcre_bridge_config *a = &c->bmcs[i].b, *b = &c->bmcs[j].b;
+			if (a->address && b->address && strcmp(a->address, b->address) == 0 &&
+			    a->port == b->port)
 				dcre_cfg_problem(ld, "bmc_ip",
 				                 "%s:%d is configured twice (%s and %s)",
 				                 a->address, a->port, a->where, b->where);
-			check_names(ld, a, b, a->hostnames, a->n_hostnames,
-			            a->hostnames_set || a->ip_addresses_set, "hostnames");
-			if (a->ip_addresses != a->hostnames)
-				check_names(ld, a, b, a->ip_addresses, a->n_ip_addresses,
-				            a->hostnames_set || a->ip_addresses_set,
-				            "ip_addresses");
 		}
-	}
+}
+
+void dcre_bridge_claim(const struct dcre_bridge_config *b, struct dcre_claim *out)
+{
+	*out = (struct dcre_claim){.board_id = b->board_id,
+	                           .where = b->where,
+	                           .hostnames = b->hostnames,
+	                           .n_hostnames = b->n_hostnames,
+	                           .hostnames_set = b->hostnames_set,
+	                           .ip_addresses = b->ip_addresses,
+	                           .n_ip_addresses = b->n_ip_addresses,
+	                           .ip_addresses_set = b->ip_addresses_set};
 }
 
 static void free_list(char **l, size_t n)
@@ -822,15 +770,25 @@ static void free_common(struct dcre_bridge_config *b)
 	free(b->where);
 }
 
-void dcre_config_free_bridges(struct dcre_config *cfg)
+void dcre_config_free_ipmi(struct dcre_ipmi_config *c)
 {
-	for (size_t i = 0; i < cfg->ipmi.n_bmcs; i++)
-		free_common(&cfg->ipmi.bmcs[i].b);
-	free(cfg->ipmi.bmcs);
-	free(cfg->ipmi.sdr_cache_dir);
-	for (size_t i = 0; i < cfg->redfish.n_servers; i++) {
-		free_common(&cfg->redfish.servers[i].b);
-		free(cfg->redfish.servers[i].ca_file);
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_bmcs; i++)
+		free_common(&c->bmcs[i].b);
+	free(c->bmcs);
+	free(c->sdr_cache_dir);
+	free(c);
+}
+
+void dcre_config_free_redfish(struct dcre_redfish_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_servers; i++) {
+		free_common(&c->servers[i].b);
+		free(c->servers[i].ca_file);
 	}
-	free(cfg->redfish.servers);
+	free(c->servers);
+	free(c);
 }

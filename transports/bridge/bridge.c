@@ -8,7 +8,7 @@
 
 #include "text.h"
 
-static void copy_names(struct dcre_strv *to, char **list, size_t n)
+static void copy_names(struct dcre_strv *to, char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *t = dcre_text_clean(list[i], strlen(list[i]));
@@ -27,13 +27,12 @@ void dcre_bridge_add_sensor(struct dcre_board *board, uint16_t id, const char *i
 
 struct dcre_board *dcre_bridge_board(const struct dcre_backend *b, struct dcre_boards *bs)
 {
-	const struct dcre_bridge_config *c = b->bridge;
-	struct dcre_board *r = dcre_boards_add(bs, c->board_id, b->kind);
+	struct dcre_board *r = dcre_boards_add(bs, b->board_lo, b->kind);
 
-	r->index = c->index;
+	r->index = b->index;
 	r->has_names = true;
-	copy_names(&r->hostnames, c->hostnames, c->n_hostnames);
-	copy_names(&r->ip_addresses, c->ip_addresses, c->n_ip_addresses);
+	copy_names(&r->hostnames, b->hostnames, b->n_hostnames);
+	copy_names(&r->ip_addresses, b->ip_addresses, b->n_ip_addresses);
 	dcre_board_add_device(r, DCRE_BRIDGE_DEV_POWER, "power", "power");
 	dcre_board_add_device(r, DCRE_BRIDGE_DEV_SYSTEM, "system", "system");
 	dcre_board_add_device(r, DCRE_BRIDGE_DEV_LED, "led", "led");
@@ -68,12 +67,28 @@ enum dcre_err dcre_bridge_no_device(const struct dcre_backend *b, const struct d
                                     const char *type, struct dcre_msg *msg)
 {
 	return dcre_msg_set(msg, DCRE_ENODEV, "%s board %08x has no %s%sdevice '%s'",
-	                    dcre_bridge_label(b), b->bridge->board_id, type ? type : "",
-	                    type ? " " : "", t->device_name ? t->device_name : t->device_hex);
+	                    dcre_bridge_label(b), b->board_lo, type ? type : "", type ? " " : "",
+	                    t->device_name ? t->device_name : t->device_hex);
 }
 
-void dcre_bridge_host_info(const struct dcre_bridge_config *b, struct dcre_host_info *out)
+void dcre_bridge_host_info(const struct dcre_backend *b, struct dcre_host_info *out)
 {
 	copy_names(&out->hostnames, b->hostnames, b->n_hostnames);
 	copy_names(&out->ip_addresses, b->ip_addresses, b->n_ip_addresses);
+}
+
+void dcre_bridge_backend_init(struct dcre_backend *b, const struct dcre_backend_ops *ops,
+                              const char *kind, const struct dcre_bridge_config *c)
+{
+	b->ops = ops;
+	b->kind = kind;
+	b->rack_id = c->rack_id;
+	b->one_board = true;
+	b->board_lo = b->board_hi = c->board_id;
+	b->index = c->index;
+	b->hostnames = c->hostnames;
+	b->n_hostnames = c->n_hostnames;
+	b->ip_addresses = c->ip_addresses;
+	b->n_ip_addresses = c->n_ip_addresses;
+	b->time_unit = c->timeout;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What IPMI and Redfish boards share (api.md §6, ipmi.md §4, §6,
- * redfish.md §4, §6): the board record with its static devices, device
- * lookup by id or name, and their messages. The answers themselves are
- * typed results (core/result.h), rendered by core/render.h. */
+/* What IPMI and Redfish boards share (transports/bridge, a library both link) (api.md §6, ipmi.md
+ * §4, §6, redfish.md §4, §6): the board record with its static devices, device lookup by id or
+ * name, and their messages. The answers themselves are typed results (core/result.h), rendered by
+ * core/render.h. */
 #ifndef DCRE_BRIDGE_H
 #define DCRE_BRIDGE_H
 
@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "backend.h"
-#include "config.h"
+#include "bridge_config.h"
 #include "err.h"
 #include "result.h"
 
@@ -41,8 +41,12 @@ bool dcre_bridge_is_device(const struct dcre_target *t, uint16_t id, const char 
 enum dcre_err dcre_bridge_no_device(const struct dcre_backend *b, const struct dcre_target *t,
                                     const char *type, struct dcre_msg *msg);
 
-/* The configured hostnames and addresses. */
-void dcre_bridge_host_info(const struct dcre_bridge_config *b, struct dcre_host_info *out);
+/* The configured hostnames and addresses of b. */
+void dcre_bridge_host_info(const struct dcre_backend *b, struct dcre_host_info *out);
+
+/* Fill the backend header of a bridge board from its configuration. */
+void dcre_bridge_backend_init(struct dcre_backend *b, const struct dcre_backend_ops *ops,
+                              const char *kind, const struct dcre_bridge_config *c);
 
 /* Label for messages: the backend's name ("IPMI", "Redfish"). */
 const char *dcre_bridge_label(const struct dcre_backend *b);
