@@ -9,6 +9,7 @@
 #include "handler.h"
 #include "json_out.h"
 #include "log.h"
+#include "stats.h"
 #include "redfish_proto.h"
 #include "redfish_res.h"
 #include "route.h"
@@ -48,6 +49,7 @@ static void send_reply(FCGX_Request *req, const struct dcre_rf_reply *r, const c
 	char *text = NULL;
 	const char *type = "application/json; charset=utf-8";
 
+	dcre_stats_request(DCRE_OP_REDFISH, r->status);
 	if (r->body)
 		text = dcre_json_print(r->body, &len);
 	else if (r->text) {
