@@ -5,7 +5,7 @@
  * here) over the fake transport (test/fake/fake_transport.h), configured and
  * opened through the registry of the tests like any transport.
  *
- * 1. Every row of the route table (dcre_route_info) is reached by at least
+ * 1. Every OpenDCRE API row of the route table (dcre_route_info) is reached by at least
  *    one case of the answer table, on a bus board and, where the route names
  *    a board, on a one-board server too.
  * 2. Each case's answer (status and body, byte for byte).
@@ -220,6 +220,10 @@ static void check_routes(void)
 	size_t rows = 0;
 
 	for (size_t i = 0; dcre_route_info(i, &r); i++) {
+		/* the other front ends over the same backends have suites of their
+		 * own: metrics (test/metrics), Redfish (test/redfish_service) */
+		if (r.api == DCRE_API_REDFISH || r.op == DCRE_OP_METRICS)
+			continue;
 		size_t bus = 0, server = 0;
 		bool post_seen = false;
 		for (size_t k = 0; k < n; k++) {
