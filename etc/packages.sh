@@ -23,7 +23,7 @@ DCRE_PKGS_run="nginx-light"
 DCRE_PKGS_test="python3 nginx-light spawn-fcgi clang-format clang libfuzzer-14-dev
 	openipmi ipmitool freeipmi-tools openssl curl apache2 libapache2-mod-auth-openidc glewlwyd
 	lighttpd lighttpd-modules-lua slapd systemd
-	prometheus"
+	prometheus redfishtool python3-sushy python3-jsonschema"
 DCRE_PKGS_bench="wrk prometheus-ipmi-exporter"
 DCRE_PKGS_check="curl libfcgi-bin"
 
