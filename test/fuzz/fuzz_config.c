@@ -11,7 +11,6 @@
  * one problem line and the problem output ends in a newline; an accepted configuration has
  * consistent counts and bridge board ids in their ranges, and loading the same text again gives the
  * same result. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #if DCRE_HAVE_IPMI || DCRE_HAVE_REDFISH
 #include "bridge_config.h"
 #endif
+#include "fake_fcgi.h"
 #include "fuzz_check.h"
 
 static char dir[64];
@@ -40,19 +40,7 @@ static void put(const char *name, const char *text)
 
 static void cleanup(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[384];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	fake_remove_dir(dir);
 }
 
 static void setup(void)

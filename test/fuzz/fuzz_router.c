@@ -17,7 +17,6 @@
  * status codes and a matching Content-Length, and a body that is a strict
  * UTF-8 JSON object (with "message" on errors); only OPTIONS has none.
  * With FUZZ_ECHO set in the environment every answer is printed. */
-#include <dirent.h>
 #include <fcgiapp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,53 +27,11 @@
 #include "alloc.h"
 #include "command.h"
 #include "config.h"
+#include "fake_fcgi.h"
 #include "fake_registry.h"
 #include "fake_transport.h"
 #include "fuzz_check.h"
 #include "handler.h"
-
-/* ---- the FastCGI calls of handler.c, in memory ---- */
-
-static char *out_buf;
-static size_t out_len, out_cap;
-
-char *FCGX_GetParam(const char *name, FCGX_ParamArray envp)
-{
-	size_t n = strlen(name);
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
-int FCGX_PutStr(const char *str, int n, FCGX_Stream *stream)
-{
-	(void)stream;
-	if (n <= 0)
-		return 0;
-	if (out_len + (size_t)n + 1 > out_cap) {
-		out_cap = (out_len + (size_t)n + 1) * 2;
-		out_buf = dcre_xrealloc(out_buf, out_cap);
-	}
-	memcpy(out_buf + out_len, str, (size_t)n);
-	out_len += (size_t)n;
-	out_buf[out_len] = '\0';
-	return n;
-}
-
-int FCGX_GetStr(char *str, int n, FCGX_Stream *stream)
-{
-	(void)str;
-	(void)n;
-	(void)stream;
-	return 0;
-}
-
-int FCGX_HasSeenEOF(FCGX_Stream *stream)
-{
-	(void)stream;
-	return EOF;
-}
 
 /* ---- the worker state: a configuration loaded from a temporary dir ---- */
 
@@ -91,19 +48,7 @@ static const char config_text[] =
 
 static void cleanup(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[384];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	fake_remove_dir(dir);
 }
 
 static void setup(void)
@@ -128,8 +73,10 @@ static void setup(void)
 
 static void check_answer(const char *method)
 {
+	size_t out_len;
+	const char *out_buf = fake_fcgi_output(&out_len);
 	fuzz_require(out_len > 0, "the handler answered");
-	char *end = strstr(out_buf, "\r\n\r\n");
+	const char *end = strstr(out_buf, "\r\n\r\n");
 	fuzz_require(end != NULL, "the head ends with an empty line");
 	int status = 0;
 	fuzz_require(sscanf(out_buf, "Status: %d ", &status) == 1, "a Status line comes first");
@@ -207,10 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FCGX_Request req;
 	memset(&req, 0, sizeof(req));
 	req.envp = env;
-	out_len = 0;
+	fake_fcgi_reset();
 	dcre_handler_serve(ctx, &req);
 	if (getenv("FUZZ_ECHO")) /* for looking at the answers of a corpus */
-		fprintf(stderr, "%s %s\n%s\n\n", method, target, out_buf);
+		fprintf(stderr, "%s %s\n%s\n\n", method, target, fake_fcgi_output(NULL));
 	check_answer(mode == REJECTED ? "GET" : method);
 
 	for (size_t i = 0; i < n; i++)

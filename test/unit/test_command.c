@@ -14,7 +14,6 @@
  *
  * TEST_COMMAND_PRINT=1 prints every answer as a C literal (for writing a new
  * case; check it against etc/doc/api.md before pasting it in). */
-#include <dirent.h>
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "alloc.h"
 #include "command.h"
 #include "config.h"
+#include "fake_fcgi.h"
 #include "fake_registry.h"
 #include "fake_transport.h"
 #include "handler.h"
@@ -31,49 +31,6 @@
 #include "route.h"
 #include "tap.h"
 #include "url.h"
-
-/* ---- the FastCGI calls of handler.c, in memory ---- */
-
-static char *out_buf;
-static size_t out_len, out_cap;
-
-char *FCGX_GetParam(const char *name, FCGX_ParamArray envp)
-{
-	size_t n = strlen(name);
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
-int FCGX_PutStr(const char *str, int n, FCGX_Stream *stream)
-{
-	(void)stream;
-	if (n <= 0)
-		return 0;
-	if (out_len + (size_t)n + 1 > out_cap) {
-		out_cap = (out_len + (size_t)n + 1) * 2;
-		out_buf = dcre_xrealloc(out_buf, out_cap);
-	}
-	memcpy(out_buf + out_len, str, (size_t)n);
-	out_len += (size_t)n;
-	out_buf[out_len] = '\0';
-	return n;
-}
-
-int FCGX_GetStr(char *str, int n, FCGX_Stream *stream)
-{
-	(void)str;
-	(void)n;
-	(void)stream;
-	return 0;
-}
-
-int FCGX_HasSeenEOF(FCGX_Stream *stream)
-{
-	(void)stream;
-	return EOF;
-}
 
 /* ---- the worker ---- */
 
@@ -93,19 +50,7 @@ static const char config_text[] =
 
 static void cleanup(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[384];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	fake_remove_dir(dir);
 }
 
 static int setup(void)
@@ -128,7 +73,7 @@ static int setup(void)
 	return dcre_ctx_count(ctx) == 3;
 }
 
-/* One request: *status and the body (in out_buf, after the head). */
+/* One request: *status and the body (after the head of its output). */
 static const char *serve(const char *method, const char *target, int *status)
 {
 	char *env[4];
@@ -139,16 +84,15 @@ static const char *serve(const char *method, const char *target, int *status)
 	FCGX_Request req;
 	memset(&req, 0, sizeof(req));
 	req.envp = env;
-	out_len = 0;
-	if (out_buf)
-		out_buf[0] = '\0';
+	fake_fcgi_reset();
 	dcre_handler_serve(ctx, &req);
 	for (int i = 0; i < 3; i++)
 		free(env[i]);
 	*status = 0;
-	if (!out_buf || sscanf(out_buf, "Status: %d ", status) != 1)
+	const char *out = fake_fcgi_output(NULL);
+	if (sscanf(out, "Status: %d ", status) != 1)
 		return "";
-	const char *end = strstr(out_buf, "\r\n\r\n");
+	const char *end = strstr(out, "\r\n\r\n");
 	return end ? end + 4 : "";
 }
 
@@ -355,7 +299,7 @@ int main(void)
 		check_resolve();
 	dcre_ctx_free(ctx);
 	dcre_config_free(cfg);
-	free(out_buf);
+	fake_fcgi_free();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
