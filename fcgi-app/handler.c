@@ -20,11 +20,13 @@
 
 #define MAX_BODY_DRAIN (1024 * 1024)
 
-static const char *status_text(int status)
+const char *dcre_http_status_line(int status)
 {
 	switch (status) {
 	case 200:
 		return "200 OK";
+	case 204:
+		return "204 No Content";
 	case 400:
 		return "400 Bad Request";
 	case 403:
@@ -33,6 +35,10 @@ static const char *status_text(int status)
 		return "404 Not Found";
 	case 405:
 		return "405 Method Not Allowed";
+	case 412:
+		return "412 Precondition Failed";
+	case 413:
+		return "413 Payload Too Large";
 	default:
 		return "500 Internal Server Error";
 	}
@@ -52,8 +58,8 @@ static void reply_text(FCGX_Request *req, int status, const char *type, const ch
 	                 "Status: %s\r\nContent-Type: %s\r\n"
 	                 "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
 	                 "Content-Length: %zu\r\n%s%s%s\r\n",
-	                 status_text(status), type, len, allow ? "Allow: " : "", allow ? allow : "",
-	                 allow ? "\r\n" : "");
+	                 dcre_http_status_line(status), type, len, allow ? "Allow: " : "",
+	                 allow ? allow : "", allow ? "\r\n" : "");
 	FCGX_PutStr(head, n, req->out);
 	if (text && len)
 		FCGX_PutStr(text, (int)len, req->out);

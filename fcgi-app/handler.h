@@ -33,4 +33,8 @@ void dcre_handler_audit_refusal(FCGX_Request *req, const struct dcre_route_match
  * when the input stream was read to its end. */
 bool dcre_handler_read_input(FCGX_Request *req);
 
+/* "404 Not Found": the CGI Status line of an HTTP status this service
+ * answers (anything unknown is "500 Internal Server Error"). Static. */
+const char *dcre_http_status_line(int status);
+
 #endif

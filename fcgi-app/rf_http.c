@@ -19,30 +19,6 @@ bool dcre_rf_http_is(const struct dcre_path *p)
 	return p->nseg >= 1 && strcmp(p->seg[0], "redfish") == 0;
 }
 
-static const char *status_line(int status)
-{
-	switch (status) {
-	case 200:
-		return "200 OK";
-	case 204:
-		return "204 No Content";
-	case 400:
-		return "400 Bad Request";
-	case 403:
-		return "403 Forbidden";
-	case 404:
-		return "404 Not Found";
-	case 405:
-		return "405 Method Not Allowed";
-	case 412:
-		return "412 Precondition Failed";
-	case 413:
-		return "413 Payload Too Large";
-	default:
-		return "500 Internal Server Error";
-	}
-}
-
 static void send_reply(FCGX_Request *req, const struct dcre_rf_reply *r, const char *allow)
 {
 	size_t len = 0;
@@ -60,7 +36,7 @@ static void send_reply(FCGX_Request *req, const struct dcre_rf_reply *r, const c
 	char head[512];
 	int n = snprintf(head, sizeof(head),
 	                 "Status: %s\r\nOData-Version: 4.0\r\nCache-Control: no-store\r\n",
-	                 status_line(r->status));
+	                 dcre_http_status_line(r->status));
 	if (r->status != 204)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
 		              "Content-Type: %s\r\nContent-Length: %zu\r\n", type, len);
