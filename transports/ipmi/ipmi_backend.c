@@ -317,14 +317,21 @@ static enum dcre_err do_asset(struct dcre_backend *b, const struct dcre_target *
 
 /* ---- every API request is one operation with one deadline ---- */
 
+/* Begin the operation of t on b's session: its bound, cut to t's deadline. */
+static struct ipmi_bmc *op_begin(struct dcre_backend *b, const struct dcre_target *t)
+{
+	struct ipmi_bmc *m = bmc_of(b);
+	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
+	                                                          IPMI_OP_EXTRA_S));
+	return m;
+}
+
 static enum dcre_err op_scan_board(struct dcre_backend *b, const struct dcre_target *t,
                                    struct dcre_boards *boards, struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_scan_board(b, t, boards, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -345,11 +352,9 @@ static enum dcre_err op_scan_all(struct dcre_backend *b, struct dcre_boards *boa
 static enum dcre_err op_read(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                              struct dcre_reading *out, struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_read(b, t, type, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -359,11 +364,9 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
                               enum dcre_power_action action, struct dcre_power *out,
                               struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_power(b, t, type, action, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -372,11 +375,9 @@ static enum dcre_err op_power(struct dcre_backend *b, const struct dcre_target *
 static enum dcre_err op_led(struct dcre_backend *b, const struct dcre_target *t,
                             enum dcre_led_set set, struct dcre_led *out, struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_led(b, t, set, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -386,11 +387,9 @@ static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_ta
                                     enum dcre_boot_target target, struct dcre_boot *now,
                                     struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_boot_target(b, t, target, now, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
@@ -399,11 +398,9 @@ static enum dcre_err op_boot_target(struct dcre_backend *b, const struct dcre_ta
 static enum dcre_err op_asset(struct dcre_backend *b, const struct dcre_target *t,
                               struct dcre_asset *out, struct dcre_msg *msg)
 {
-	struct ipmi_bmc *m = bmc_of(b);
+	struct ipmi_bmc *m = op_begin(b, t);
 	enum dcre_err e;
 
-	ipmi_session_op_begin(&m->sess, dcre_target_budget(t, IPMI_OP_TIMEOUTS * m->cfg->b.timeout +
-	                                                          IPMI_OP_EXTRA_S));
 	e = do_asset(b, t, out, msg);
 	ipmi_session_op_end(&m->sess);
 	return e;
