@@ -19,6 +19,7 @@
  * With FUZZ_ECHO set in the environment every answer is printed. */
 #include <fcgiapp.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,12 +81,24 @@ static void check_answer(const char *method)
 	fuzz_require(end != NULL, "the head ends with an empty line");
 	int status = 0;
 	fuzz_require(sscanf(out_buf, "Status: %d ", &status) == 1, "a Status line comes first");
-	fuzz_require(status == 200 || status == 400 || status == 404 || status == 405 ||
-	                 status == 500,
-	             "the status is one of 200, 400, 404, 405, 500");
-	fuzz_require(strstr(out_buf, "Content-Type: application/json\r\n") < end &&
-	                 strstr(out_buf, "Content-Type: application/json\r\n"),
-	             "Content-Type is application/json");
+	const char *ct = strstr(out_buf, "Content-Type: ");
+	fuzz_require(ct && ct < end, "a Content-Type header");
+	ct += 14;
+	/* the other front ends over the same backends: Redfish (JSON of its
+	 * own, more statuses) and the metrics (Prometheus text) */
+	bool redfish = strncmp(ct, "application/json; charset=utf-8\r\n", 33) == 0;
+	bool metrics = strncmp(ct, "text/plain; version=0.0.4; charset=utf-8\r\n", 42) == 0;
+	fuzz_require(redfish || metrics || strncmp(ct, "application/json\r\n", 18) == 0,
+	             "Content-Type is application/json (Redfish: with charset; metrics: text)");
+	if (redfish)
+		fuzz_require(status == 200 || status == 204 || status == 400 || status == 403 ||
+		                 status == 404 || status == 405 || status == 412 || status == 413 ||
+		                 status == 500 || status == 501,
+		             "a Redfish status");
+	else
+		fuzz_require(status == 200 || status == 400 || status == 404 || status == 405 ||
+		                 status == 500,
+		             "the status is one of 200, 400, 404, 405, 500");
 	const char *cl = strstr(out_buf, "Content-Length: ");
 	fuzz_require(cl && cl < end, "a Content-Length header");
 	size_t body_len = strtoul(cl + 16, NULL, 10);
@@ -93,16 +106,24 @@ static void check_answer(const char *method)
 	fuzz_require(body_len == out_len - (size_t)(body - out_buf),
 	             "Content-Length is the body's length");
 	if (body_len == 0) {
-		fuzz_require(status == 200 && strcmp(method, "OPTIONS") == 0,
-		             "only OPTIONS answers without a body");
+		fuzz_require((status == 200 && strcmp(method, "OPTIONS") == 0) ||
+		                 (redfish && (status == 204 || strcmp(method, "HEAD") == 0)),
+		             "only OPTIONS (Redfish: 204, HEAD) answers without a body");
+		return;
+	}
+	if (metrics) {
+		size_t bad;
+		fuzz_require(status == 200 && fuzz_utf8_valid(body, body_len, &bad),
+		             "the metrics are UTF-8 text");
 		return;
 	}
 	fuzz_require_json("answer body", body, body_len);
 	cJSON *doc = cJSON_ParseWithLength(body, body_len);
 	fuzz_require(cJSON_IsObject(doc), "the body is a JSON object");
-	if (status != 200)
-		fuzz_require(cJSON_IsString(cJSON_GetObjectItem(doc, "message")),
-		             "an error body has a message");
+	if (status >= 400)
+		fuzz_require(redfish ? cJSON_IsObject(cJSON_GetObjectItem(doc, "error"))
+		                     : cJSON_IsString(cJSON_GetObjectItem(doc, "message")),
+		             "an error body has a message (Redfish: an error object)");
 	cJSON_Delete(doc);
 }
 
