@@ -49,6 +49,11 @@ struct dcre_target {
 	/* dcre_time_now() by which the whole operation must end (a metrics
 	 * scrape's bound); 0: the transport's own bounds only */
 	double deadline;
+	/* nonzero: this read is part of one metrics collection (its number in
+	 * this process); a transport may answer the reads of one collection
+	 * from one exchange with the device (one IPMI Get Chassis Status for
+	 * the power and the LED). 0: read the device now. */
+	unsigned collection;
 };
 
 /* The time an operation of t may take: own (the transport's bound), cut

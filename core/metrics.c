@@ -79,6 +79,7 @@ struct job {
 	struct board_ref *boards;
 	size_t n;
 	double deadline;
+	unsigned collection; /* dcre_target.collection of its reads */
 	pthread_mutex_t mu;
 	struct dcre_prom fam[F_COUNT];
 	size_t done; /* boards whose board_up sample is written */
@@ -97,6 +98,7 @@ struct pending {
 	struct pending *next;
 };
 static struct pending *pendings; /* this process's, see dcre_metrics_settle */
+static unsigned collections;     /* this process's collections so far */
 
 /* The labels of a device sample. */
 static void device_labels(struct dcre_prom_labels *l, const struct job *j,
@@ -197,7 +199,8 @@ static enum dcre_err read_device(struct job *j, const struct board_ref *br, cons
 	struct dcre_backend *b = j->b;
 	struct dcre_target t = {.rules = DCRE_RULE_STRICT_NUMBERS | DCRE_RULE_EXT_READINGS,
 	                        .board = board,
-	                        .deadline = j->deadline};
+	                        .deadline = j->deadline,
+	                        .collection = j->collection};
 	struct dcre_prom_labels l;
 	struct dcre_msg msg;
 	enum dcre_err e = DCRE_ENOTSUP;
@@ -292,8 +295,10 @@ static void *job_run(void *arg)
 		}
 		if (!tried && dcre_time_now() < j->deadline && j->b->ops->version) {
 			/* nothing readable: the board's version says whether it answers */
-			struct dcre_target t = {
-			    .board = board, .device = 0xFFFF, .deadline = j->deadline};
+			struct dcre_target t = {.board = board,
+			                        .device = 0xFFFF,
+			                        .deadline = j->deadline,
+			                        .collection = j->collection};
 			struct dcre_msg msg;
 			char *fw = NULL;
 			snprintf(t.board_hex, sizeof(t.board_hex), "%08x", board);
@@ -362,11 +367,15 @@ static char *collect(struct dcre_ctx *ctx, struct dcre_msg *msg)
 	size_t n = dcre_ctx_count(ctx);
 	struct job *jobs = dcre_xcalloc(n ? n : 1, sizeof(*jobs));
 	double deadline = dcre_time_now() + ctx->cfg->metrics.timeout;
+	if (++collections == 0)
+		collections = 1; /* 0 is no collection */
+	unsigned collection = collections;
 	const cJSON *rack, *board;
 
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].b = dcre_ctx_backend(ctx, i);
 		jobs[i].deadline = deadline;
+		jobs[i].collection = collection;
 		pthread_mutex_init(&jobs[i].mu, NULL);
 	}
 	cJSON_ArrayForEach(rack, cJSON_GetObjectItem(doc, "racks"))

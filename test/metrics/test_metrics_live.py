@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -131,6 +132,40 @@ def main():
             assert not problems, '%d differences:\n' % len(problems) + '\n'.join(problems[:60])
         R.check('every value in /metrics equals the REST reading, every device of demo.json and the bridges',
                 equal)
+
+        def chassis_reads():
+            # the simulator runs its chassis_control.sh once per Get Chassis Status (gets.log)
+            def gets(s):
+                try:
+                    with open(os.path.join(s.dir, 'chassis', 'gets.log')) as f:
+                        return len(f.readlines())
+                except FileNotFoundError:
+                    return 0
+            time.sleep(h.config_dict()['metrics']['max_age'] + 0.2)   # the shared readings are stale: collect
+            before = [gets(s) for s in sims]
+            _, samples = M.get_metrics(h, '/metrics')
+            sent = [gets(s) - b for s, b in zip(sims, before)]
+            leds = [lab['board'] for n, lab, _ in samples if n == 'opendcre_led_on' and lab['backend'] == 'ipmi']
+            power = [lab['board'] for n, lab, _ in samples if n == 'opendcre_power_on' and lab['backend'] == 'ipmi']
+            assert sorted(leds) == sorted(power) == ['40000001', '40000010'], (leds, power)
+            assert sent == [1, 1], 'Get Chassis Status per BMC in one collection: %r' % sent
+        R.check('one collection asks each BMC once for its chassis status (power and LED share it)',
+                chassis_reads)
+
+        def redfish_gets():
+            time.sleep(h.config_dict()['metrics']['max_age'] + 0.2)
+            for srv in servers:
+                srv.reset_stats()
+            _, samples = M.get_metrics(h, '/metrics')
+            rf = [x for x in samples if x[0] in M.READING_FAMILIES and x[1]['backend'] == 'redfish']
+            assert len(rf) > 10, 'Redfish readings in the scrape: %d' % len(rf)
+            for srv in servers:
+                gets = [r['path'] for r in srv.stats()['requests'] if r['method'] == 'GET']
+                twice = sorted({p for p in gets if gets.count(p) > 1})
+                assert gets and not twice, '%s: GET more than once in one collection: %r (%d GETs)' % (
+                    srv.name, twice, len(gets))
+            H.log('%d Redfish reading samples' % len(rf))
+        R.check('one collection GETs each Redfish resource once (its reads share it)', redfish_gets)
     finally:
         if h is not None and h.svc is not None:
             R.harness_problems(h, 'service: no crashes, clean shutdown')

@@ -39,6 +39,10 @@ struct ipmi_bmc {
 	struct ipmi_session sess;
 	struct ipmi_repo repo;
 	enum ipmi_dcmi dcmi;
+	/* the Get Chassis Status answer of one metrics collection: its power
+	 * and LED reads share it (dcre_target.collection) */
+	unsigned status_collection; /* 0: none kept */
+	struct ipmi_chassis_state status;
 };
 
 static struct ipmi_bmc *bmc_of(struct dcre_backend *b)
@@ -190,6 +194,24 @@ static enum dcre_err do_read(struct dcre_backend *b, const struct dcre_target *t
 	return e;
 }
 
+/* Get Chassis Status for t: the answer this collection already has, or
+ * a new one. */
+static enum dcre_err chassis_status(struct ipmi_bmc *m, const struct dcre_target *t,
+                                    struct ipmi_chassis_state *st, struct dcre_msg *msg)
+{
+	if (t->collection && t->collection == m->status_collection) {
+		*st = m->status;
+		return DCRE_OK;
+	}
+	enum dcre_err e = ipmi_chassis_status(&m->sess, st, msg);
+	m->status_collection = 0;
+	if (!e && t->collection) {
+		m->status_collection = t->collection;
+		m->status = *st;
+	}
+	return e;
+}
+
 static enum dcre_err do_power(struct dcre_backend *b, const struct dcre_target *t, const char *type,
                               enum dcre_power_action action, struct dcre_power *out,
                               struct dcre_msg *msg)
@@ -236,7 +258,7 @@ static enum dcre_err do_power(struct dcre_backend *b, const struct dcre_target *
 		e = ipmi_chassis_status(s, &st, msg);
 		break;
 	case DCRE_POWER_STATUS:
-		e = ipmi_chassis_status(s, &st, msg);
+		e = chassis_status(m, t, &st, msg);
 		break;
 	}
 	if (e)
@@ -269,7 +291,7 @@ static enum dcre_err do_led(struct dcre_backend *b, const struct dcre_target *t,
 		if (e)
 			return e;
 	}
-	e = ipmi_chassis_status(&m->sess, &st, msg);
+	e = chassis_status(m, t, &st, msg);
 	if (e)
 		return e;
 	out->state = dcre_xstrdup(st.identify ? "on" : "off");

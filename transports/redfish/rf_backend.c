@@ -28,6 +28,17 @@
  * power_wait (redfish.md §5). A hostile service cannot hold a worker longer. */
 #define RF_OP_TIMEOUTS 4
 #define RF_OP_MAX_REQUESTS 64
+/* resources one collection reads: Thermal, Power, the System, the Chassis */
+#define RF_SHARED_MAX 8
+
+/* The documents one metrics collection has read (dcre_target.collection):
+ * its reads share one GET of each resource. */
+struct rf_shared {
+	unsigned collection; /* 0: none */
+	size_t n;
+	char *path[RF_SHARED_MAX];
+	cJSON *doc[RF_SHARED_MAX];
+};
 
 struct rf_server {
 	struct dcre_backend base;
@@ -36,6 +47,7 @@ struct rf_server {
 	struct rf_links *links;    /* discovery result, NULL until discovered */
 	struct dcre_boards record; /* the board record (n 0 until built) */
 	bool stale;                /* a request of this operation answered 404 */
+	struct rf_shared shared;
 };
 
 static struct rf_server *server_of(struct dcre_backend *b)
@@ -55,8 +67,18 @@ static const char *label(struct rf_server *s)
 	return rf_http_label(http_of(s));
 }
 
+static void shared_clear(struct rf_shared *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->path[i]);
+		cJSON_Delete(c->doc[i]);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
 static void forget(struct rf_server *s)
 {
+	shared_clear(&s->shared);
 	rf_links_free(s->links);
 	s->links = NULL;
 	dcre_boards_clear(&s->record);
@@ -80,6 +102,32 @@ static enum dcre_err get(struct rf_server *s, const char *path, cJSON **doc, cha
 	enum dcre_err e = rf_http_get(http_of(s), path, RF_CRED_SESSION, doc, etag, msg);
 	if (e && rf_http_status(s->http) == 404)
 		s->stale = true;
+	return e;
+}
+
+/* GET for a read of t: within a metrics collection, one GET of each
+ * resource serves all its reads. *doc is the caller's either way. */
+static enum dcre_err get_read(struct rf_server *s, const struct dcre_target *t, const char *path,
+                              cJSON **doc, struct dcre_msg *msg)
+{
+	struct rf_shared *c = &s->shared;
+
+	if (!t || !t->collection)
+		return get(s, path, doc, NULL, msg);
+	if (c->collection != t->collection) {
+		shared_clear(c);
+		c->collection = t->collection;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->path[i], path) == 0) {
+			*doc = cJSON_Duplicate(c->doc[i], true);
+			return DCRE_OK;
+		}
+	enum dcre_err e = get(s, path, doc, NULL, msg);
+	if (!e && c->n < RF_SHARED_MAX) {
+		c->path[c->n] = dcre_xstrdup(path);
+		c->doc[c->n++] = cJSON_Duplicate(*doc, true);
+	}
 	return e;
 }
 
@@ -212,7 +260,7 @@ static enum dcre_err op_read(struct rf_server *s, const struct op_args *a, void 
 	if (!path)
 		return dcre_msg_set(msg, DCRE_ENODEV, "%s: the board no longer has a %s resource",
 		                    label(s), in_power ? "Power" : "Thermal");
-	e = get(s, path, &doc, NULL, msg);
+	e = get_read(s, t, path, &doc, msg);
 	if (e)
 		goto out;
 	entry = rf_parse_entry(doc, array, name, rf_parse_occurrence(&s->record.v[0], dev));
@@ -230,15 +278,15 @@ out:
 	return e;
 }
 
-static enum dcre_err power_status(struct rf_server *s, const cJSON *sys, struct dcre_power *out,
-                                  struct dcre_msg *msg)
+static enum dcre_err power_status(struct rf_server *s, const struct dcre_target *t,
+                                  const cJSON *sys, struct dcre_power *out, struct dcre_msg *msg)
 {
 	cJSON *pw = NULL, *own = NULL;
 	enum dcre_err e = DCRE_OK;
 
-	if (s->links->power && (e = get(s, s->links->power, &pw, NULL, msg)))
+	if (s->links->power && (e = get_read(s, t, s->links->power, &pw, msg)))
 		goto out;
-	if (!sys && (e = get(s, s->links->system, &own, NULL, msg)))
+	if (!sys && (e = get_read(s, t, s->links->system, &own, msg)))
 		goto out;
 	rf_parse_power(sys ? sys : own, pw, out);
 out:
@@ -281,7 +329,7 @@ static enum dcre_err op_power(struct rf_server *s, const struct op_args *a, void
 			dcre_time_sleep(left < 1.0 ? left : 1.0);
 		}
 	}
-	e = power_status(s, sys, out, msg);
+	e = power_status(s, a->t, sys, out, msg);
 out:
 	if (posted)
 		s->stale = false; /* the reset was sent: never send it twice */
@@ -296,11 +344,13 @@ static enum dcre_err op_led(struct rf_server *s, const struct op_args *a, void *
 	struct dcre_led *led = out;
 	cJSON *ch = NULL, *body = NULL;
 	char *etag = NULL;
-	enum dcre_err e = get(s, s->links->chassis, &ch, &etag, msg);
+	bool change = a->set == DCRE_LED_ON || a->set == DCRE_LED_OFF;
+	enum dcre_err e = change ? get(s, s->links->chassis, &ch, &etag, msg)
+	                         : get_read(s, a->t, s->links->chassis, &ch, msg);
 
 	if (e)
 		goto out;
-	if (a->set == DCRE_LED_ON || a->set == DCRE_LED_OFF) {
+	if (change) {
 		bool on = a->set == DCRE_LED_ON;
 		body = cJSON_CreateObject();
 		if (rf_parse_has_lia(ch))
