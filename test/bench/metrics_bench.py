@@ -15,7 +15,8 @@ Rows per N (wall time of the scrape, CPU seconds from /proc/PID/stat):
                     the power state, what the service exports per BMC), its SDR cache warm
 CPU: service = the main process and its workers (utime+stime+cutime+cstime of the process
 tree), nginx separately; exporter = the exporter and the FreeIPMI tools it starts (its
-children, reaped: cutime+cstime). CPU is counted in clock ticks (1/CLK_TCK s, 10 ms): the
+children, reaped: cutime+cstime); BMCs = the N simulators (what the scrape costs the BMCs;
+an ipmi_sim runs a shell script for every Get Chassis Status). CPU is counted in clock ticks (1/CLK_TCK s, 10 ms): the
 kept row's CPU is that of the whole series of --kept scrapes (with the pauses of max_age
 between them) divided by their number; the exporter's is that of its rounds.
 
@@ -279,7 +280,7 @@ def run_exporter(exp, sims, ns, rounds, res):
     for n in ns:
         runs = []
         for _ in range(rounds):
-            with Meter({'exporter': lambda: [exp.proc.pid]}) as m:
+            with Meter({'exporter': lambda: [exp.proc.pid], 'bmcs': lambda: [s.pid for s in sims[:n]]}) as m:
                 for t in targets[:n]:
                     exp.scrape(t)
             runs.append(m)
@@ -290,7 +291,8 @@ def summary(runs, who):
     return {'n': len(runs), 'wall_ms': statistics.median(m.wall for m in runs) * 1e3,
             'wall_ms_min': min(m.wall for m in runs) * 1e3,
             'cpu_ms': statistics.fmean(m.cpu[who] for m in runs) * 1e3,
-            'nginx_cpu_ms': statistics.fmean(m.cpu.get('nginx', 0.0) for m in runs) * 1e3}
+            'nginx_cpu_ms': statistics.fmean(m.cpu.get('nginx', 0.0) for m in runs) * 1e3,
+            'bmc_cpu_ms': statistics.fmean(m.cpu['bmcs'] for m in runs) * 1e3}
 
 
 def run_service(sims, n, args, res):
@@ -298,7 +300,8 @@ def run_service(sims, n, args, res):
     problems = []
     try:
         h.start()
-        groups = {'service': lambda: [h.svc.pid], 'nginx': lambda: [h.ngx.pid]}
+        groups = {'service': lambda: [h.svc.pid], 'nginx': lambda: [h.ngx.pid],
+                  'bmcs': lambda: [s.pid for s in sims[:n]]}
         path = None
         cold = []
         for i in range(args.cold):
@@ -331,6 +334,8 @@ def run_service(sims, n, args, res):
         res[n]['service_kept'] = summary(kept, 'service')
         res[n]['service_kept']['cpu_ms'] = series.cpu['service'] / args.kept * 1e3
         res[n]['service_kept']['nginx_cpu_ms'] = series.cpu['nginx'] / args.kept * 1e3
+        # the series includes the pauses of max_age, when the BMCs idle (about 2 ms/s each)
+        res[n]['service_kept']['bmc_cpu_ms'] = series.cpu['bmcs'] / args.kept * 1e3
         res[n]['path'] = path
         if opened[0] is not None:
             res[n]['service_kept']['sessions_opened'] = opened[-1] - opened[0]
@@ -348,12 +353,13 @@ def report(res, ns, args, load):
              next((res[n]['path'] for n in ns if 'path' in res.get(n, {})), '-'),
              ','.join(args.collectors), ' '.join(load)))
     print('# CPU in ms of the process tree (1 tick = %.0f ms; kept: mean of %d scrapes, cold: of %d, '
-          'exporter: of %d rounds)' % (1e3 / TICK, args.kept, args.cold, args.rounds))
+          'exporter: of %d rounds); BMCs: the N simulators\' CPU (kept: with the pauses of max_age, '
+          'when they idle)' % (1e3 / TICK, args.kept, args.cold, args.rounds))
     if 'exporter_first_scrape' in res:
         f = res['exporter_first_scrape']
         print('# exporter, first scrape of a target (cold SDR cache), mean: %.1f ms wall, %.1f ms CPU'
               % (f['wall_ms_mean'], f['cpu_ms_mean']))
-    print('%4s  %-38s %10s %10s %10s' % ('N', 'scrape', 'wall ms', 'CPU ms', 'nginx ms'))
+    print('%4s  %-38s %10s %10s %10s %10s' % ('N', 'scrape', 'wall ms', 'CPU ms', 'nginx ms', 'BMCs ms'))
     rows = (('service_cold', 'service /metrics, cold'), ('service_kept', 'service /metrics, kept sessions'),
             ('exporter', 'exporter, N targets summed'))
     for n in ns:
@@ -363,9 +369,9 @@ def report(res, ns, args, load):
                 extra = ''
                 if s.get('sessions_opened') is not None:
                     extra = '  (sessions opened: %d)' % s['sessions_opened']
-                print('%4d  %-38s %10.1f %10.1f %10s%s' % (
+                print('%4d  %-38s %10.1f %10.1f %10s %10.1f%s' % (
                     n, label, s['wall_ms'], s['cpu_ms'],
-                    '%.1f' % s['nginx_cpu_ms'] if key != 'exporter' else '-', extra))
+                    '%.1f' % s['nginx_cpu_ms'] if key != 'exporter' else '-', s['bmc_cpu_ms'], extra))
 
     def ratio(a, b):
         return a / b if b > 0 else float('inf')
