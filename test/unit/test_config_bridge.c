@@ -392,6 +392,8 @@ static void invalid(void)
 	put("syntax.json", "{\"bmcs\": [\n  {\"bmc_ip\": \"h\",\n   \"username\" \"a\"}\n]}");
 	refused("{\"ipmi\": {\"file\": \"syntax.json\"}}", "syntax.json", "line 3, column 15",
 	        "invalid JSON", NULL);
+	refused("{\"ipmi\": {\"bmcs\": [], \"racks\": []}}", "c.json", "ipmi",
+	        "exactly one of \"file\", \"racks\" or \"bmcs\" lists the BMCs", NULL);
 	put("both.json", "{\"bmcs\": [], \"racks\": []}");
 	refused("{\"ipmi\": {\"file\": \"both.json\"}}", "both.json", "(top level)",
 	        "exactly one of", NULL);

@@ -235,6 +235,9 @@ static void test_file(void)
 	REFUSED("{\"redfish\": {\"file\": \"range_rf.json\", \"board_id_range\": [\"70000000\", "
 	        "\"70000010\"]}}",
 	        "board_id_range in both places", "range_rf.json: board_id_range");
+	write_file("norack_rf.json", "{\"board_id_range\": [\"70000000\", \"70000010\"]}");
+	REFUSED("{\"redfish\": {\"file\": \"norack_rf.json\"}}", "a device file without racks",
+	        "norack_rf.json: racks: missing (required)");
 }
 
 static void test_refused(void)
@@ -353,7 +356,8 @@ int main(void)
 
 	static const char *const files[] = {
 	    "c.json",         "ca.pem",      "other-ca.pem",  "bad_rf.json",
-	    "syntax_rf.json", "dup_rf.json", "range_rf.json", "redfish_config.json"};
+	    "syntax_rf.json", "dup_rf.json", "range_rf.json", "redfish_config.json",
+	    "norack_rf.json"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[160];
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

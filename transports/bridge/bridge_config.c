@@ -460,6 +460,94 @@ static cJSON *device_file(struct dcre_cfg_loader *ld, const cJSON *section, cons
 
 static void check_addresses(struct dcre_cfg_loader *ld, const struct dcre_ipmi_config *c);
 
+/* Where a bridge section lists its entries: in its "racks" (each with
+ * list_key), in a device "file" holding the same, or, when flat, in a
+ * list_key of the section itself (IPMI's "bmcs", in the section's rack). */
+struct list_shape {
+	const char *sec;      /* "ipmi" */
+	const char *list_key; /* "bmcs" */
+	const char *what;     /* "BMCs", for messages */
+	bool flat;
+};
+
+/* The entries of section s, then their board ids (board_id_range in the
+ * section or in its device file). */
+static void load_entries(struct dcre_cfg_loader *ld, const cJSON *s, const struct list_shape *sh,
+                         const char *rack, const struct dcre_id_space *ids, struct entries *l)
+{
+	uint32_t lo = ids->auto_lo, hi = ids->hi;
+	bool range = false;
+	char *file = NULL, *kp;
+	cJSON *froot = NULL;
+	const cJSON *flat = sh->flat ? cJSON_GetObjectItemCaseSensitive(s, sh->list_key) : NULL;
+
+	if (!!cJSON_GetObjectItemCaseSensitive(s, "file") +
+	        !!cJSON_GetObjectItemCaseSensitive(s, "racks") + !!flat !=
+	    1) {
+		if (sh->flat)
+			dcre_cfg_problem(
+			    ld, sh->sec,
+			    "exactly one of \"file\", \"racks\" or \"%s\" lists the %s",
+			    sh->list_key, sh->what);
+		else
+			dcre_cfg_problem(ld, sh->sec,
+			                 "exactly one of \"file\" or \"racks\" lists the %s",
+			                 sh->what);
+		return;
+	}
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
+	if (r) {
+		kp = dcre_cfg_key(sh->sec, "board_id_range");
+		range = id_range(ld, r, kp, ids->lo, ids->hi, &lo, &hi);
+		free(kp);
+	}
+	char prefix[32];
+	snprintf(prefix, sizeof(prefix), "%s.", sh->sec);
+	struct source src = {.ld = ld, .prefix = prefix};
+	struct dcre_cfg_loader fl;
+	const cJSON *root = s;
+	froot = device_file(ld, s, sh->sec, &file);
+	if (file) {
+		if (!froot)
+			goto done;
+		const char *const fkeys[] = {"racks", "board_id_range",
+		                             sh->flat ? sh->list_key : NULL, NULL};
+		fl = (struct dcre_cfg_loader){
+		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
+		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
+		src = (struct source){.ld = &fl, .prefix = ""};
+		root = froot;
+		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
+		if (fr && range)
+			dcre_cfg_problem(&fl, "board_id_range",
+			                 "given both here and in the main file's %s section",
+			                 sh->sec);
+		else if (fr)
+			range = id_range(&fl, fr, "board_id_range", ids->lo, ids->hi, &lo, &hi);
+		flat = sh->flat ? cJSON_GetObjectItemCaseSensitive(froot, sh->list_key) : NULL;
+		if (!sh->flat && !cJSON_GetObjectItemCaseSensitive(froot, "racks"))
+			dcre_cfg_problem(&fl, "racks", "missing (required)");
+		else if (sh->flat &&
+		         !!cJSON_GetObjectItemCaseSensitive(froot, "racks") + !!flat != 1)
+			dcre_cfg_problem(&fl, "(top level)",
+			                 "needs exactly one of \"racks\" or \"%s\"", sh->list_key);
+	}
+	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
+	if (racks)
+		walk_racks(&src, racks, sh->list_key, add_entries, l);
+	else if (flat) {
+		kp = dcre_xasprintf("%s%s", src.prefix, sh->list_key);
+		add_entries(&src, flat, kp, rack, l);
+		free(kp);
+	}
+	if (file)
+		ld->problems += fl.problems;
+	assign_ids(ld, l, lo, range, hi);
+done:
+	cJSON_Delete(froot);
+	free(file);
+}
+
 struct dcre_ipmi_config *dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const cJSON *s,
                                                const struct dcre_id_space *ids)
 {
@@ -479,10 +567,6 @@ struct dcre_ipmi_config *dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const
 	                                   NULL};
 	struct bridge_defaults d;
 	char *rack = dcre_xstrdup("rack_1");
-	char *file = NULL;
-	cJSON *froot = NULL;
-	uint32_t lo = ids->auto_lo, hi = ids->hi;
-	bool range = false;
 	struct entries l = {.items = (void **)&out->bmcs,
 	                    .n = &out->n_bmcs,
 	                    .size = sizeof(*out->bmcs),
@@ -509,59 +593,10 @@ struct dcre_ipmi_config *dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const
 	dcre_cfg_get_string(ld, s, "ipmi", "rack_id", &rack);
 	dcre_cfg_get_path(ld, s, "ipmi", "sdr_cache_dir", &out->sdr_cache_dir);
 
-	int lists = !!cJSON_GetObjectItemCaseSensitive(s, "file") +
-	            !!cJSON_GetObjectItemCaseSensitive(s, "racks") +
-	            !!cJSON_GetObjectItemCaseSensitive(s, "bmcs");
-	if (lists != 1) {
-		dcre_cfg_problem(ld, "ipmi",
-		                 "exactly one of \"file\", \"racks\" or \"bmcs\" lists the BMCs");
-		goto done;
-	}
-	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
-	if (r)
-		range = id_range(ld, r, "ipmi.board_id_range", ids->lo, ids->hi, &lo, &hi);
-
-	struct source src = {.ld = ld, .prefix = "ipmi."};
-	struct dcre_cfg_loader fl;
-	const cJSON *root = s;
-	froot = device_file(ld, s, "ipmi", &file);
-	if (file) {
-		if (!froot)
-			goto done;
-		static const char *const fkeys[] = {"racks", "bmcs", "board_id_range", NULL};
-		fl = (struct dcre_cfg_loader){
-		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
-		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
-		src = (struct source){.ld = &fl, .prefix = ""};
-		root = froot;
-		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
-		if (fr && range)
-			dcre_cfg_problem(&fl, "board_id_range",
-			                 "given both here and in the main file's ipmi section");
-		else if (fr)
-			range = id_range(&fl, fr, "board_id_range", ids->lo, ids->hi, &lo, &hi);
-		if (!!cJSON_GetObjectItemCaseSensitive(froot, "racks") +
-		        !!cJSON_GetObjectItemCaseSensitive(froot, "bmcs") !=
-		    1)
-			dcre_cfg_problem(&fl, "(top level)",
-			                 "needs exactly one of \"racks\" or \"bmcs\"");
-	}
-	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
-	const cJSON *bmcs = cJSON_GetObjectItemCaseSensitive(root, "bmcs");
-	if (racks)
-		walk_racks(&src, racks, "bmcs", add_entries, &l);
-	else if (bmcs) {
-		char *p = dcre_xasprintf("%sbmcs", src.prefix);
-		add_entries(&src, bmcs, p, rack, &l);
-		free(p);
-	}
-	if (file)
-		ld->problems += fl.problems;
-	assign_ids(ld, &l, lo, range, hi);
+	struct list_shape shape = {"ipmi", "bmcs", "BMCs", true};
+	load_entries(ld, s, &shape, rack, ids, &l);
 	check_addresses(ld, out);
 done:
-	cJSON_Delete(froot);
-	free(file);
 	free(rack);
 	return out;
 }
@@ -653,10 +688,6 @@ struct dcre_redfish_config *dcre_config_load_redfish(struct dcre_cfg_loader *ld,
 	                                   "verify_tls", "ca_file",    NULL};
 	struct bridge_defaults d = {
 	    .timeout = 5, .power_wait = 15, .https = true, .verify_tls = true};
-	char *file = NULL;
-	cJSON *froot = NULL;
-	uint32_t lo = ids->auto_lo, hi = ids->hi;
-	bool range = false;
 	struct entries l = {.items = (void **)&out->servers,
 	                    .n = &out->n_servers,
 	                    .size = sizeof(*out->servers),
@@ -677,47 +708,8 @@ struct dcre_redfish_config *dcre_config_load_redfish(struct dcre_cfg_loader *ld,
 	dcre_cfg_get_bool(ld, s, "redfish", "verify_tls", &d.verify_tls);
 	dcre_cfg_get_path(ld, s, "redfish", "ca_file", &d.ca_file);
 	check_ca_file(ld, "redfish", "ca_file", d.ca_file);
-	if (!!cJSON_GetObjectItemCaseSensitive(s, "file") +
-	        !!cJSON_GetObjectItemCaseSensitive(s, "racks") !=
-	    1) {
-		dcre_cfg_problem(ld, "redfish",
-		                 "exactly one of \"file\" or \"racks\" lists the servers");
-		goto done;
-	}
-	const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "board_id_range");
-	if (r)
-		range = id_range(ld, r, "redfish.board_id_range", ids->lo, ids->hi, &lo, &hi);
-	struct source src = {.ld = ld, .prefix = "redfish."};
-	struct dcre_cfg_loader fl;
-	const cJSON *root = s;
-	froot = device_file(ld, s, "redfish", &file);
-	if (file) {
-		if (!froot)
-			goto done;
-		static const char *const fkeys[] = {"racks", "board_id_range", NULL};
-		fl = (struct dcre_cfg_loader){
-		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
-		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
-		src = (struct source){.ld = &fl, .prefix = ""};
-		root = froot;
-		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
-		if (fr && range)
-			dcre_cfg_problem(&fl, "board_id_range",
-			                 "given both here and in the main file's redfish section");
-		else if (fr)
-			range = id_range(&fl, fr, "board_id_range", ids->lo, ids->hi, &lo, &hi);
-		if (!cJSON_GetObjectItemCaseSensitive(froot, "racks"))
-			dcre_cfg_problem(&fl, "racks", "missing (required)");
-	}
-	const cJSON *racks = cJSON_GetObjectItemCaseSensitive(root, "racks");
-	if (racks)
-		walk_racks(&src, racks, "servers", add_entries, &l);
-	if (file)
-		ld->problems += fl.problems;
-	assign_ids(ld, &l, lo, range, hi);
-done:
-	cJSON_Delete(froot);
-	free(file);
+	struct list_shape shape = {"redfish", "servers", "servers", false};
+	load_entries(ld, s, &shape, NULL, ids, &l);
 	free(d.ca_file);
 	return out;
 }
