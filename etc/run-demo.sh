@@ -255,11 +255,17 @@ Try:
 Ctrl-C stops everything.
 TEXT
 
-# Run until a signal, or until one of our processes dies on its own.
+# Run until a signal, or until one of our processes dies on its own. Polled:
+# bash's `wait -n PID...` never returns for a child that ended before it was
+# called. A trapped signal ends the `wait` at once.
 while :; do
-	rc=0
-	wait -n "$EMU_PID" "$FCGI_PID" "$NGINX_PID" || rc=$?
 	for p in "$EMU_PID:opendcre-emulator" "$FCGI_PID:opendcre-fcgi" "$NGINX_PID:nginx"; do
-		kill -0 "${p%%:*}" 2>/dev/null || died "${p#*:}" "$rc"
+		if ! kill -0 "${p%%:*}" 2>/dev/null; then
+			rc=0
+			wait "${p%%:*}" || rc=$?
+			died "${p#*:}" "$rc"
+		fi
 	done
+	sleep 0.2 &
+	wait "$!" || true
 done

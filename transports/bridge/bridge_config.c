@@ -468,6 +468,7 @@ struct list_shape {
 	const char *list_key; /* "bmcs" */
 	const char *what;     /* "BMCs", for messages */
 	bool flat;
+	const char *const *file_keys; /* the keys of its device file */
 };
 
 /* The entries of section s, then their board ids (board_id_range in the
@@ -510,11 +511,9 @@ static void load_entries(struct dcre_cfg_loader *ld, const cJSON *s, const struc
 	if (file) {
 		if (!froot)
 			goto done;
-		const char *const fkeys[] = {"racks", "board_id_range",
-		                             sh->flat ? sh->list_key : NULL, NULL};
 		fl = (struct dcre_cfg_loader){
 		    .file = file, .dir = ld->dir, .errs = ld->errs, .lenient = true};
-		dcre_cfg_check_keys(&fl, froot, "(top level)", fkeys);
+		dcre_cfg_check_keys(&fl, froot, "(top level)", sh->file_keys);
 		src = (struct source){.ld = &fl, .prefix = ""};
 		root = froot;
 		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(froot, "board_id_range");
@@ -593,7 +592,8 @@ struct dcre_ipmi_config *dcre_config_load_ipmi(struct dcre_cfg_loader *ld, const
 	dcre_cfg_get_string(ld, s, "ipmi", "rack_id", &rack);
 	dcre_cfg_get_path(ld, s, "ipmi", "sdr_cache_dir", &out->sdr_cache_dir);
 
-	struct list_shape shape = {"ipmi", "bmcs", "BMCs", true};
+	static const char *const fkeys[] = {"racks", "bmcs", "board_id_range", NULL};
+	struct list_shape shape = {"ipmi", "bmcs", "BMCs", true, fkeys};
 	load_entries(ld, s, &shape, rack, ids, &l);
 	check_addresses(ld, out);
 done:
@@ -708,7 +708,8 @@ struct dcre_redfish_config *dcre_config_load_redfish(struct dcre_cfg_loader *ld,
 	dcre_cfg_get_bool(ld, s, "redfish", "verify_tls", &d.verify_tls);
 	dcre_cfg_get_path(ld, s, "redfish", "ca_file", &d.ca_file);
 	check_ca_file(ld, "redfish", "ca_file", d.ca_file);
-	struct list_shape shape = {"redfish", "servers", "servers", false};
+	static const char *const fkeys[] = {"racks", "board_id_range", NULL};
+	struct list_shape shape = {"redfish", "servers", "servers", false, fkeys};
 	load_entries(ld, s, &shape, NULL, ids, &l);
 	free(d.ca_file);
 	return out;
