@@ -20,7 +20,7 @@
 # Files in STATEDIR: lan.conf (rendered), sim.emu, chassis_control.sh,
 #   ipmi_sim.log (command-file echo, errors, command output), ipmi_sim.pid,
 #   console.fifo (write emulator commands here, see sim_cmd.sh),
-#   chassis/{power,boot,identify,resets,events.log},
+#   chassis/{power,boot,identify,resets,events.log,gets.log},
 #   sensors/<name> (live sensor values, see sim.emu), ipmi_sim/ (persistence).
 # Stop it with: kill "$(cat STATEDIR/ipmi_sim.pid)"
 set -euo pipefail
