@@ -67,7 +67,9 @@ static const struct {
 
 struct board_ref {
 	const char *rack;
-	const cJSON *record; /* borrowed from the scan document */
+	/* borrowed from the scan document; NULL: the backend's one board,
+	 * configured but not in the scan document */
+	const cJSON *record;
 };
 
 /* One backend's reads, in a thread. mu guards fam, done and finished: at
@@ -260,11 +262,31 @@ static bool board_gone(enum dcre_err e)
 static void board_up_sample(struct job *j, const struct board_ref *br, bool up)
 {
 	struct dcre_prom_labels l = {0};
+	char id[9];
+	snprintf(id, sizeof(id), "%08x", j->b->board_lo);
 	dcre_prom_label(&l, "rack", br->rack);
-	dcre_prom_label(&l, "board",
-	                cJSON_GetStringValue(cJSON_GetObjectItem(br->record, "board_id")));
+	dcre_prom_label(
+	    &l, "board",
+	    br->record ? cJSON_GetStringValue(cJSON_GetObjectItem(br->record, "board_id")) : id);
 	dcre_prom_label(&l, "backend", j->b->kind);
 	dcre_prom_sample(&j->fam[F_BOARD_UP], families[F_BOARD_UP].name, &l, up);
+}
+
+/* Does the one board of j's backend, configured but not in the scan
+ * document (it did not answer the scan), answer now? Its readings come
+ * with the next scan that lists it. */
+static bool answers(struct job *j)
+{
+	struct dcre_target t = {
+	    .board = j->b->board_lo, .deadline = j->deadline, .collection = j->collection};
+	struct dcre_boards found = {0};
+	struct dcre_msg msg;
+	bool up;
+
+	snprintf(t.board_hex, sizeof(t.board_hex), "%08x", t.board);
+	up = j->b->ops->scan_board && j->b->ops->scan_board(j->b, &t, &found, &msg) == DCRE_OK;
+	dcre_boards_clear(&found);
+	return up;
 }
 
 static void *job_run(void *arg)
@@ -279,6 +301,13 @@ static void *job_run(void *arg)
 		bool up = false, tried = false;
 		const cJSON *d;
 
+		if (!br->record) {
+			pthread_mutex_lock(&j->mu);
+			board_up_sample(j, br, answers(j));
+			j->done++;
+			pthread_mutex_unlock(&j->mu);
+			continue;
+		}
 		cJSON_ArrayForEach(d, cJSON_GetObjectItem(br->record, "devices"))
 		{
 			if (dcre_time_now() >= j->deadline)
@@ -393,6 +422,16 @@ static char *collect(struct dcre_ctx *ctx, struct dcre_msg *msg)
 				    (struct board_ref){rack_id ? rack_id : "", board};
 				break;
 			}
+		}
+	}
+	/* a configured BMC or server that the scan did not list: ask whether
+	 * it answers now, so that a board dead since the scan shows as down */
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		if (j->n == 0 && j->b->one_board) {
+			j->boards = dcre_xcalloc(1, sizeof(*j->boards));
+			j->boards[j->n++] =
+			    (struct board_ref){j->b->rack_id ? j->b->rack_id : "", NULL};
 		}
 	}
 	/* every backend in a thread of its own: a dead BMC costs its own bound */

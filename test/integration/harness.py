@@ -831,6 +831,14 @@ class Runner:
             assert not probs, '; '.join(probs)
         self.check(title, f)
 
+    def main(self, fn):
+        """A test program's entry: run fn, a failure of its set-up counts as one, then finish."""
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001
+            self.fail('test set-up', e)
+        self.finish()
+
     def finish(self):
         print('1..%d' % self.n)
         print('# %s: %d passed, %d failed' % (self.name, self.passed, len(self.failed)), flush=True)

@@ -196,8 +196,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except Exception as e:  # noqa: BLE001
-        R.fail('test set-up', e)
-    R.finish()
+    R.main(main)
