@@ -302,8 +302,10 @@ static void *job_run(void *arg)
 		const cJSON *d;
 
 		if (!br->record) {
+			/* not under mu: the collector may take it at the deadline */
+			up = answers(j);
 			pthread_mutex_lock(&j->mu);
-			board_up_sample(j, br, answers(j));
+			board_up_sample(j, br, up);
 			j->done++;
 			pthread_mutex_unlock(&j->mu);
 			continue;
